@@ -1,0 +1,46 @@
+# The two commands of mfa-guardrails (see README): `make synth` and `make test`.
+# Each sets itself up on a fresh machine: a Python venv in .venv and the pinned CDK CLI in
+# node_modules. Nothing here needs AWS credentials or a network beyond package installs.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: setup synth test bench clean preflight
+
+preflight:
+	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mfa-guardrails needs Python >= 3.11 (found " + sys.version.split()[0] + "): install it and make sure python3 points to it")'
+	@command -v node >/dev/null || { echo "mfa-guardrails needs Node.js >= 20 for the CDK CLI: install it (e.g. apt-get install nodejs npm) and re-run"; exit 1; }
+	@command -v npm >/dev/null || { echo "mfa-guardrails needs npm for the CDK CLI: install it (e.g. apt-get install npm) and re-run"; exit 1; }
+
+$(STAMP): pyproject.toml | preflight
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json | preflight
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP) $(NODE_STAMP)
+
+## The main job: synthesize every stack into cdk.out/, cdk-nag + cfn-lint, summary, exit 1 on error.
+synth: setup
+	$(PY) -m mfa_guardrails.checks
+
+## The tests: pytest, ruff and mypy (strict on app.py, stacks/, constructs_lib/, runtime code).
+test: setup
+	$(PY) -m pytest -q
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""One synth, as a fresh process, for bench/run.py: ``synth_target.py VARIANT OUTDIR``.
+
+Variants: ``empty-default`` (an empty App with aws-cdk-lib defaults), ``empty`` (an empty App
+with app.py's settings), ``full`` (every stack of the cdk.json default configuration),
+``full-nag`` (the same with cdk-nag, as app.py synthesizes it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from aws_cdk import App, Validations
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(variant: str, outdir: str) -> None:
+    if variant == "empty-default":
+        App(outdir=outdir).synth()
+        return
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    app = App(outdir=outdir, context=context, builtin_cloud_formation_validation=False)
+    if variant in {"full", "full-nag"}:
+        from mfa_guardrails.config import load_config
+        from stacks import add_topology
+
+        add_topology(app, load_config(app.node.get_all_context()))
+    if variant == "full-nag":
+        from cdk_nag import AwsSolutionsChecks
+
+        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

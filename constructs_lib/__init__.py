@@ -1,0 +1,1 @@
+"""Small L3 constructs of mfa-guardrails, each with frozen-dataclass props."""

@@ -1,0 +1,151 @@
+"""Force-MFA: an IAM managed policy that denies everything but MFA self-enrolment until the caller
+has signed in with MFA, attached to a ``MfaRequired`` group (and, when enforcing, to named groups
+and roles).
+
+It follows AWS's documented "let IAM users manage their own MFA device" pattern, with two
+deliberate tightenings, each proven by the policy matrix in ``tests/``:
+
+* the deny uses ``BoolIfExists`` so long-term access keys (whose requests carry no
+  ``aws:MultiFactorAuthPresent`` key at all) are denied too; plain ``Bool`` is the known hole;
+* the self-service actions left open without MFA are denied on any user but the caller, so a
+  stolen password or access key cannot enrol an attacker's device on somebody else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+MFA_PRESENT = "aws:MultiFactorAuthPresent"
+
+# Actions a user needs, before MFA, to see their own user and enrol a device or fix a password.
+SELF_SERVICE_WITHOUT_MFA = (
+    "iam:GetUser",
+    "iam:ListMFADevices",
+    "iam:ListVirtualMFADevices",
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:ResyncMFADevice",
+    "iam:ChangePassword",
+    "iam:GetAccountPasswordPolicy",
+    "sts:GetSessionToken",
+)
+# The subset of the above that targets a user resource: only ever the caller's own user.
+SELF_TARGETED_WITHOUT_MFA = (
+    "iam:GetUser",
+    "iam:ListMFADevices",
+    "iam:EnableMFADevice",
+    "iam:ResyncMFADevice",
+    "iam:ChangePassword",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForceMfaProps:
+    """What the Force-MFA construct creates and attaches.
+
+    ``attach`` is False in ``audit`` mode: the policy and the (empty) group exist, nothing else
+    is bound, so a platform team can read the policy and run the readiness report first.
+    """
+
+    managed_policy_name: str = "mfa-guardrails-force-mfa"
+    group_name: str = "MfaRequired"
+    attach: bool = False
+    attach_to_group_names: tuple[str, ...] = ()
+    attach_to_role_names: tuple[str, ...] = ()
+
+
+class ForceMfa(Construct):
+    """The Force-MFA managed policy and the ``MfaRequired`` group it is attached to."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: ForceMfaProps) -> None:
+        super().__init__(scope, construct_id)
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            managed_policy_name=props.managed_policy_name,
+            description="mfa-guardrails: deny all but MFA self-service until signed in with MFA",
+            statements=force_mfa_statements(),
+        )
+        self.group = iam.Group(
+            self, "Group", group_name=props.group_name, managed_policies=[self.policy]
+        )
+        if props.attach:
+            for name in props.attach_to_group_names:
+                self.policy.attach_to_group(iam.Group.from_group_name(self, f"Group-{name}", name))
+            for name in props.attach_to_role_names:
+                self.policy.attach_to_role(iam.Role.from_role_name(self, f"Role-{name}", name))
+        Validations.of(self.policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="The Deny must cover every resource; iam:ListVirtualMFADevices, "
+                "iam:GetAccountPasswordPolicy and sts:GetSessionToken accept no resource ARN.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5"
+                "[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:mfa/*]",
+                reason="iam:CreateVirtualMFADevice names the new device freely, so only mfa/* "
+                "fits; a device does nothing until EnableMFADevice binds it to the caller's user.",
+            ),
+        )
+
+
+def force_mfa_statements() -> list[iam.PolicyStatement]:
+    """The Force-MFA statements; each Sid is explained in README ("Force-MFA policy")."""
+    own_user = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:user/${{aws:username}}"
+    any_virtual_device = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:mfa/*"
+    return [
+        iam.PolicyStatement(
+            sid="AllowViewOwnUserAndDevices",
+            actions=["iam:GetUser", "iam:ListMFADevices"],
+            resources=[own_user],
+        ),
+        iam.PolicyStatement(
+            sid="AllowListVirtualDevicesAndPasswordPolicy",
+            actions=["iam:ListVirtualMFADevices", "iam:GetAccountPasswordPolicy"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="AllowCreateVirtualDevice",
+            actions=["iam:CreateVirtualMFADevice"],
+            resources=[any_virtual_device],
+        ),
+        iam.PolicyStatement(
+            sid="AllowEnableAndResyncOwnDevice",
+            actions=["iam:EnableMFADevice", "iam:ResyncMFADevice"],
+            resources=[own_user],
+        ),
+        iam.PolicyStatement(
+            sid="AllowChangeOwnPassword",
+            actions=["iam:ChangePassword"],
+            resources=[own_user],
+        ),
+        iam.PolicyStatement(
+            sid="AllowGetSessionTokenForMfaSession",
+            actions=["sts:GetSessionToken"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="AllowDeactivateOwnDeviceOnlyWithMfa",
+            actions=["iam:DeactivateMFADevice"],
+            resources=[own_user],
+            conditions={"Bool": {MFA_PRESENT: "true"}},
+        ),
+        iam.PolicyStatement(
+            sid="DenyAllButSelfServiceWithoutMfa",
+            effect=iam.Effect.DENY,
+            not_actions=list(SELF_SERVICE_WITHOUT_MFA),
+            resources=["*"],
+            conditions={"BoolIfExists": {MFA_PRESENT: "false"}},
+        ),
+        iam.PolicyStatement(
+            sid="DenySelfServiceOnOtherUsersWithoutMfa",
+            effect=iam.Effect.DENY,
+            actions=list(SELF_TARGETED_WITHOUT_MFA),
+            not_resources=[own_user],
+            conditions={"BoolIfExists": {MFA_PRESENT: "false"}},
+        ),
+    ]

@@ -1,0 +1,253 @@
+"""The one typed, frozen configuration of mfa-guardrails, validated before any construct exists.
+
+Configuration lives in CDK context under keys prefixed ``mfa-guardrails:`` (``cdk.json`` holds the
+embedded single-account default; ``cdk synth -c mfa-guardrails:enforcement=enforce`` overrides a
+field). Every problem is collected and reported at once, each naming the field's path, the bad value
+and the fix, so a platform team fixes a config in one pass instead of one synth per typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CONTEXT_PREFIX = "mfa-guardrails:"
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
+)
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# IAM role or user ARN; the account may be "*" so one break-glass role name covers every member.
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|\*):(?:role|user)/(?:[\w+=,.@-]+/)*[\w+=,.@*-]{1,128}$"
+)
+_OU_OR_ROOT_ID = re.compile(r"^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+_IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+
+
+class Topology(StrEnum):
+    """Where the guardrails are deployed (see README, "Topologies")."""
+
+    SINGLE_ACCOUNT = "single-account"
+    ORGANIZATION = "organization"
+
+
+class Enforcement(StrEnum):
+    """``audit`` synthesizes every policy but attaches none; ``enforce`` attaches them."""
+
+    AUDIT = "audit"
+    ENFORCE = "enforce"
+
+
+class ConfigError(ValueError):
+    """Raised with every configuration problem found, one per line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"mfa-guardrails configuration is invalid ({len(self.problems)} problem(s)):\n{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class GuardrailsConfig:
+    """Validated configuration; build it with :func:`load_config`, never from raw user input."""
+
+    topology: Topology = Topology.SINGLE_ACCOUNT
+    enforcement: Enforcement = Enforcement.AUDIT
+    home_region: str = "us-east-1"
+    notification_emails: tuple[str, ...] = ()
+    break_glass_principal_arns: tuple[str, ...] = ()
+    management_account_id: str | None = None
+    security_account_id: str | None = None
+    target_ou_ids: tuple[str, ...] = ()
+    target_regions: tuple[str, ...] = ()
+    attach_to_group_names: tuple[str, ...] = ()
+    attach_to_role_names: tuple[str, ...] = ()
+
+    @property
+    def enforcing(self) -> bool:
+        return self.enforcement is Enforcement.ENFORCE
+
+
+@cache
+def aws_regions() -> frozenset[str]:
+    """Every region of every partition, from botocore's partition data (read, not imported:
+    loading botocore's session and endpoint data would add ~0.3 s to every synth)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("botocore is not installed: run `make setup`")
+    data = json.loads((Path(spec.origin).parent / "data" / "partitions.json").read_text())
+    return frozenset(region for partition in data["partitions"] for region in partition["regions"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Field parsers: each takes the raw value and the field path, returns the parsed value or records
+# problems. A raw value may come from cdk.json (typed JSON) or from ``-c key=value`` (a string).
+# ---------------------------------------------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, value: Any, why: str, fix: str) -> None:
+        self.items.append(f"{path} = {value!r}: {why}. Fix: {fix}")
+
+
+def _as_list(raw: Any, path: str, problems: _Problems) -> list[Any]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                problems.add(
+                    path, raw, "is not a valid JSON list", 'write a JSON list, e.g. ["a","b"]'
+                )
+                return []
+            return list(parsed) if isinstance(parsed, list) else [parsed]
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(raw, list | tuple):
+        return list(raw)
+    problems.add(path, raw, "is not a list", 'write a JSON list, e.g. ["a","b"], or "a,b" with -c')
+    return []
+
+
+@dataclass(frozen=True)
+class _EachMatches:
+    """Parser of a list field whose every item must match ``pattern``."""
+
+    pattern: re.Pattern[str]
+    why: str
+    fix: str
+
+    def __call__(self, raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
+        good: list[str] = []
+        for index, item in enumerate(_as_list(raw, path, problems)):
+            if isinstance(item, str) and self.pattern.match(item):
+                good.append(item)
+            else:
+                problems.add(f"{path}[{index}]", item, self.why, self.fix)
+        if len(set(good)) != len(good):
+            problems.add(path, raw, "lists the same value twice", "remove the duplicate")
+        return tuple(good)
+
+
+def _enum(raw: Any, path: str, problems: _Problems, kind: type[StrEnum], default: StrEnum) -> Any:
+    if raw is None:
+        return default
+    choices = [m.value for m in kind]
+    if isinstance(raw, str) and raw in choices:
+        return kind(raw)
+    problems.add(path, raw, f"is not one of {choices}", f"set it to one of {', '.join(choices)}")
+    return default
+
+
+def _account(raw: Any, path: str, problems: _Problems) -> str | None:
+    if raw is None or raw == "":
+        return None
+    text = str(raw) if isinstance(raw, int) else raw
+    if isinstance(text, str) and _ACCOUNT_ID.match(text):
+        return text
+    problems.add(
+        path,
+        raw,
+        "is not a 12-digit AWS account id",
+        'write the account id as a quoted string of exactly 12 digits, e.g. "123456789012"',
+    )
+    return None
+
+
+def _region(raw: Any, path: str, problems: _Problems) -> str:
+    if isinstance(raw, str) and raw in aws_regions():
+        return raw
+    near = difflib.get_close_matches(str(raw), sorted(aws_regions()), n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    problems.add(path, raw, "is not an AWS region", f"use a region code such as us-east-1{hint}")
+    return "us-east-1"
+
+
+def _regions(raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
+    items = _as_list(raw, path, problems)
+    return tuple(_region(item, f"{path}[{i}]", problems) for i, item in enumerate(items))
+
+
+_FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
+    "topology": lambda raw, path, p: _enum(raw, path, p, Topology, Topology.SINGLE_ACCOUNT),
+    "enforcement": lambda raw, path, p: _enum(raw, path, p, Enforcement, Enforcement.AUDIT),
+    "home-region": lambda raw, path, p: _region("us-east-1" if raw is None else raw, path, p),
+    "notification-emails": _EachMatches(
+        _EMAIL, "is not an e-mail address",
+        "write a full address such as security-alerts@example.com"),
+    "break-glass-principal-arns": _EachMatches(
+        _PRINCIPAL_ARN, "is not an IAM role or user ARN",
+        "use arn:aws:iam::<12-digit account or *>:role/<name> (or :user/<name>)"),
+    "management-account-id": _account,
+    "security-account-id": _account,
+    "target-ou-ids": _EachMatches(
+        _OU_OR_ROOT_ID, "is not an organizational unit id or root id",
+        "use an OU id like ou-ab12-cd34ef56, or the root id like r-ab12 "
+        "(aws organizations list-roots)"),
+    "target-regions": _regions,
+    "attach-to-group-names": _EachMatches(
+        _IAM_NAME, "is not an IAM group name",
+        "use the group's name (letters, digits and +=,.@_-), not its ARN"),
+    "attach-to-role-names": _EachMatches(
+        _IAM_NAME, "is not an IAM role name",
+        "use the role's name (letters, digits and +=,.@_-), not its ARN"),
+}  # fmt: skip
+
+_ATTRIBUTE = {key: key.replace("-", "_") for key in _FIELDS}
+
+
+def config_keys() -> tuple[str, ...]:
+    """The full context keys this package understands, e.g. ``mfa-guardrails:topology``."""
+    return tuple(CONTEXT_PREFIX + key for key in _FIELDS)
+
+
+def load_config(context: Mapping[str, Any]) -> GuardrailsConfig:
+    """Parse and validate every ``mfa-guardrails:*`` key of a CDK context; raise one ConfigError."""
+    problems = _Problems()
+    ours = {k[len(CONTEXT_PREFIX) :]: v for k, v in context.items() if k.startswith(CONTEXT_PREFIX)}
+    for key in sorted(set(ours) - set(_FIELDS)):
+        near = difflib.get_close_matches(key, list(_FIELDS), n=1, cutoff=0.5)
+        hint = f"did you mean {CONTEXT_PREFIX}{near[0]}?" if near else "remove it"
+        problems.add(CONTEXT_PREFIX + key, ours[key], "is not a known setting", hint)
+    values = {
+        _ATTRIBUTE[key]: parse(ours.get(key), CONTEXT_PREFIX + key, problems)
+        for key, parse in _FIELDS.items()
+    }
+    config = GuardrailsConfig(**values)
+    _check_combinations(config, problems)
+    if problems.items:
+        raise ConfigError(problems.items)
+    return config
+
+
+def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
+    """Rules that span fields: checked after each field parsed, all reported together."""
+    if config.topology is Topology.ORGANIZATION:
+        for key, value in (
+            ("management-account-id", config.management_account_id),
+            ("security-account-id", config.security_account_id),
+        ):
+            if value is None:
+                problems.add(
+                    CONTEXT_PREFIX + key,
+                    value,
+                    "is required for the organization topology",
+                    "set the 12-digit account id, or use topology single-account",
+                )

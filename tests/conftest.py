@@ -1,0 +1,45 @@
+"""Session-scoped synthesis: each configuration is synthesized once for the whole test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from tests.synth import Synthesized
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+ENFORCE = {
+    "mfa-guardrails:enforcement": "enforce",
+    "mfa-guardrails:attach-to-group-names": ["Developers"],
+    "mfa-guardrails:attach-to-role-names": ["ConsoleUsers"],
+}
+
+
+@pytest.fixture(scope="session")
+def synthesize(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[Mapping[str, Any]], Synthesized]:
+    """Return a cached synthesizer: the same overrides are synthesized only once per session."""
+    cache: dict[str, Synthesized] = {}
+
+    def get(overrides: Mapping[str, Any]) -> Synthesized:
+        key = repr(sorted(overrides.items()))
+        if key not in cache:
+            cache[key] = Synthesized(overrides, tmp_path_factory.mktemp("cdk.out"))
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def default_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
+    return synthesize({})
+
+
+@pytest.fixture(scope="session")
+def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
+    return synthesize(ENFORCE)

@@ -1,0 +1,43 @@
+"""Synthesize the app for a given context, the same way app.py does, once per configuration."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Validations
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+from mfa_guardrails.config import GuardrailsConfig, load_config
+from stacks import add_topology
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_context() -> dict[str, Any]:
+    """The embedded default configuration from cdk.json."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+class Synthesized:
+    """One synthesized configuration: its config, templates by stack name, and the assembly dir."""
+
+    def __init__(self, overrides: Mapping[str, Any], outdir: Path) -> None:
+        context = {**default_context(), **overrides}
+        self.config: GuardrailsConfig = load_config(context)
+        app = App(context=context, outdir=str(outdir), builtin_cloud_formation_validation=False)
+        stacks = add_topology(app, self.config)
+        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+        assembly = app.synth()
+        self.outdir = outdir
+        self.templates: dict[str, dict[str, Any]] = {
+            stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template
+            for stack in stacks
+        }
+
+    def template(self, stack_name: str) -> Template:
+        return Template.from_json(self.templates[stack_name])

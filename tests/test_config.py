@@ -1,0 +1,154 @@
+"""Configuration: the default loads, every bad value stops synth naming the field, value and fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mfa_guardrails.config import (
+    CONTEXT_PREFIX,
+    ConfigError,
+    Enforcement,
+    Topology,
+    config_keys,
+    load_config,
+)
+from tests.synth import ROOT, default_context
+
+P = CONTEXT_PREFIX
+ORG = {
+    P + "topology": "organization",
+    P + "management-account-id": "111111111111",
+    P + "security-account-id": "222222222222",
+}
+
+
+def problems_for(overrides: dict[str, Any]) -> tuple[str, ...]:
+    with pytest.raises(ConfigError) as caught:
+        load_config({**default_context(), **overrides})
+    return caught.value.problems
+
+
+def test_embedded_default_is_single_account_audit() -> None:
+    config = load_config(default_context())
+    assert config.topology is Topology.SINGLE_ACCOUNT
+    assert config.enforcement is Enforcement.AUDIT
+    assert config.home_region == "us-east-1"
+    assert config.notification_emails == ("security-alerts@example.com",)
+
+
+def test_every_default_key_is_known() -> None:
+    assert set(default_context()) <= set(config_keys())
+
+
+def test_string_overrides_from_dash_c_are_parsed() -> None:
+    config = load_config(
+        {
+            **default_context(),
+            P + "notification-emails": "a@example.com, b@example.org",
+            P + "target-regions": '["us-east-1","eu-west-1"]',
+            P + "management-account-id": 123456789012,
+        }
+    )
+    assert config.notification_emails == ("a@example.com", "b@example.org")
+    assert config.target_regions == ("us-east-1", "eu-west-1")
+    assert config.management_account_id == "123456789012"
+
+
+def test_organization_config_loads() -> None:
+    config = load_config(
+        {**default_context(), **ORG, P + "target-ou-ids": ["ou-ab12-cd34ef56", "r-ab12"]}
+    )
+    assert config.topology is Topology.ORGANIZATION
+    assert config.target_ou_ids == ("ou-ab12-cd34ef56", "r-ab12")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "fix"),
+    [
+        (
+            {P + "notification-emails": ["ops@example.com", "not-an-email"]},
+            P + "notification-emails[1] = 'not-an-email'",
+            "security-alerts@example.com",
+        ),
+        (
+            {P + "notification-emails": ["bob@"]},
+            P + "notification-emails[0] = 'bob@'",
+            "full address",
+        ),
+        (
+            {P + "management-account-id": "12345"},
+            P + "management-account-id = '12345'",
+            "12 digits",
+        ),
+        ({P + "security-account-id": "12345678901a"}, P + "security-account-id", "12 digits"),
+        (
+            {P + "break-glass-principal-arns": ["arn:aws:s3:::bucket"]},
+            P + "break-glass-principal-arns[0] = 'arn:aws:s3:::bucket'",
+            ":role/<name>",
+        ),
+        (
+            {P + "break-glass-principal-arns": ["BreakGlass"]},
+            P + "break-glass-principal-arns[0]",
+            "arn:aws:iam::",
+        ),
+        ({P + "home-region": "us-east-9"}, P + "home-region = 'us-east-9'", "region code"),
+        ({P + "home-region": "eu-wset-1"}, P + "home-region", "did you mean 'eu-west-1'"),
+        (
+            {P + "target-regions": ["us-east-1", "mars-1"]},
+            P + "target-regions[1] = 'mars-1'",
+            "region code",
+        ),
+        ({P + "target-ou-ids": ["ou-12"]}, P + "target-ou-ids[0] = 'ou-12'", "ou-ab12-cd34ef56"),
+        ({P + "target-ou-ids": ["root"]}, P + "target-ou-ids[0] = 'root'", "r-ab12"),
+        ({P + "enforcement": "strict"}, P + "enforcement = 'strict'", "audit, enforce"),
+        ({P + "topology": "multi"}, P + "topology = 'multi'", "single-account, organization"),
+        ({P + "enforcment": "audit"}, P + "enforcment", "did you mean mfa-guardrails:enforcement?"),
+        (
+            {P + "notification-emails": ["a@example.com", "a@example.com"]},
+            P + "notification-emails",
+            "remove the duplicate",
+        ),
+        ({P + "notification-emails": "[not json"}, P + "notification-emails", "JSON list"),
+        (
+            {P + "topology": "organization"},
+            P + "management-account-id = None",
+            "set the 12-digit account id",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_value_names_field_value_and_fix(
+    overrides: dict[str, Any], path: str, fix: str
+) -> None:
+    problems = problems_for(overrides)
+    assert any(p.startswith(path) and fix in p for p in problems), problems
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    problems = problems_for({P + "enforcement": "x", P + "home-region": "y", P + "typo": 1})
+    assert len(problems) == 3
+
+
+def test_app_stops_synth_with_the_message(tmp_path: Path) -> None:
+    """The real entry point: a bad -c value ends synth with exit 1 and the field in the message."""
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            "CDK_CONTEXT_JSON": '{"mfa-guardrails:enforcement": "enforced"}',
+            "PATH": "/usr/bin:/bin",
+            "CDK_OUTDIR": str(tmp_path),
+        },
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "mfa-guardrails:enforcement = 'enforced'" in result.stderr
+    assert "Fix: set it to one of audit, enforce" in result.stderr
