@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +41,27 @@ class StackSummary:
     resources: int
 
 
-def synthesize(outdir: Path, context: Sequence[str]) -> int:
+EXAMPLES = PROJECT_ROOT / "examples"
+
+
+def configurations() -> dict[str, dict[str, str]]:
+    """Configurations the main job proves: cdk.json's default, and each ``examples/*.json``
+    (context overrides, as ``-c key=value`` pairs), by output folder name."""
+    found: dict[str, dict[str, str]] = {"single-account": {}}
+    for example in sorted(EXAMPLES.glob("*.json")):
+        overrides = json.loads(example.read_text())
+        found[example.stem] = {
+            key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in overrides.items()
+        }
+    return found
+
+
+def synthesize(outdir: Path, context: Mapping[str, str]) -> int:
     """Run ``cdk synth`` through the pinned CLI; return its exit code."""
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
-    for pair in context:
-        command += ["--context", pair]
+    for key, value in context.items():
+        command += ["--context", f"{key}={value}"]
     # cdk.json runs "python3 app.py": make that the interpreter running this module (the venv's).
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = {**os.environ, "PATH": path}
@@ -114,27 +130,15 @@ def lint_findings(templates: Sequence[Path]) -> list[Finding]:
     return findings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=Path("cdk.out"))
-    parser.add_argument(
-        "--context",
-        "-c",
-        action="append",
-        default=[],
-        help="extra CDK context, key=value (repeatable)",
-    )
-    args = parser.parse_args(argv)
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-    synth_code = synthesize(args.outdir, args.context)
-    if not (args.outdir / "manifest.json").exists():
+def check_configuration(outdir: Path, context: Mapping[str, str]) -> bool:
+    """Synthesize one configuration into ``outdir``, print its findings and summary; True if ok."""
+    synth_code = synthesize(outdir, context)
+    if not (outdir / "manifest.json").exists():
         print(f"synth failed (exit {synth_code}) before writing a cloud assembly", file=sys.stderr)
-        return 1
-    stacks = stacks_in(args.outdir)
-    nag, acknowledged = nag_findings(args.outdir)
+        return False
+    stacks = stacks_in(outdir)
+    nag, acknowledged = nag_findings(outdir)
     lint = lint_findings([s.template for s in stacks])
-
     for finding in nag + lint:
         print(
             f"{finding.level.upper():8} {finding.tool} {finding.rule} {finding.location}: "
@@ -144,8 +148,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"resources: {sum(s.resources for s in stacks)}")
     print(f"cdk-nag findings: {len(nag)} unresolved, {acknowledged} acknowledged with a reason")
     print(f"cfn-lint findings: {len(lint)}")
-    failed = synth_code != 0 or bool(nag) or bool(lint)
-    print("result: " + ("FAILED" if failed else "ok"))
+    return synth_code == 0 and not nag and not lint
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="synthesize and check every configuration")
+    parser.add_argument("--outdir", type=Path, default=Path("cdk.out"))
+    parser.add_argument(
+        "--only",
+        choices=sorted(configurations()),
+        action="append",
+        help="check only these configurations (default: all)",
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    failed = []
+    for name, context in configurations().items():
+        if args.only and name not in args.only:
+            continue
+        print(f"== {name} -> {args.outdir / name}")
+        if not check_configuration(args.outdir / name, context):
+            failed.append(name)
+    print("result: " + (f"FAILED ({', '.join(failed)})" if failed else "ok"))
     return 1 if failed else 0
 
 

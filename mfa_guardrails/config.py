@@ -28,7 +28,7 @@ _EMAIL = re.compile(
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 # IAM role or user ARN; the account may be "*" so one break-glass role name covers every member.
 _PRINCIPAL_ARN = re.compile(
-    r"^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|\*):(?:role|user)/(?:[\w+=,.@-]+/)*[\w+=,.@*-]{1,128}$"
+    r"^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|\*):(?:role|user)/(?:[\w+=,.@*-]+/)*[\w+=,.@*-]{1,128}$"
 )
 _OU_OR_ROOT_ID = re.compile(r"^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
@@ -68,6 +68,7 @@ class GuardrailsConfig:
     home_region: str = "us-east-1"
     notification_emails: tuple[str, ...] = ()
     break_glass_principal_arns: tuple[str, ...] = ()
+    admin_principal_arns: tuple[str, ...] = ()
     management_account_id: str | None = None
     security_account_id: str | None = None
     target_ou_ids: tuple[str, ...] = ()
@@ -78,6 +79,11 @@ class GuardrailsConfig:
     @property
     def enforcing(self) -> bool:
         return self.enforcement is Enforcement.ENFORCE
+
+    @property
+    def exempt_admin_arns(self) -> tuple[str, ...]:
+        """Who may still remove a lost MFA device or fix a recovery contact under the SCPs."""
+        return self.break_glass_principal_arns + self.admin_principal_arns
 
 
 @cache
@@ -195,6 +201,9 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
     "break-glass-principal-arns": _EachMatches(
         _PRINCIPAL_ARN, "is not an IAM role or user ARN",
         "use arn:aws:iam::<12-digit account or *>:role/<name> (or :user/<name>)"),
+    "admin-principal-arns": _EachMatches(
+        _PRINCIPAL_ARN, "is not an IAM role or user ARN",
+        "use arn:aws:iam::<12-digit account or *>:role/<path>/<name>; * is allowed in the name"),
     "management-account-id": _account,
     "security-account-id": _account,
     "target-ou-ids": _EachMatches(
@@ -251,3 +260,12 @@ def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
                     "is required for the organization topology",
                     "set the 12-digit account id, or use topology single-account",
                 )
+        if config.enforcing and not config.exempt_admin_arns:
+            problems.add(
+                CONTEXT_PREFIX + "admin-principal-arns",
+                [],
+                "is empty while enforcing MFA-device and recovery-contact protection: nobody "
+                "could remove a lost MFA device or fix the contact phone",
+                "list at least one admin or break-glass role ARN "
+                f"(or set {CONTEXT_PREFIX}enforcement to audit)",
+            )

@@ -5,17 +5,38 @@ from __future__ import annotations
 from aws_cdk import Environment, Stack
 from constructs import Construct
 
-from mfa_guardrails.config import GuardrailsConfig
+from mfa_guardrails.config import GuardrailsConfig, Topology
 from stacks.account_baseline import AccountBaselineStack
+from stacks.management import ManagementStack
 
 
 def add_topology(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
     """Instantiate every stack of the configured topology under ``scope``."""
-    baseline = AccountBaselineStack(
-        scope,
-        "MfaGuardrails",
-        config=config,
-        env=Environment(region=config.home_region),
-        description="mfa-guardrails: account baseline (Force-MFA policy and group)",
-    )
-    return [baseline]
+    if config.topology is Topology.SINGLE_ACCOUNT:
+        return [
+            AccountBaselineStack(
+                scope,
+                "MfaGuardrails",
+                config=config,
+                env=Environment(region=config.home_region),
+                description="mfa-guardrails: account baseline (Force-MFA policy and group)",
+            )
+        ]
+    management = Environment(account=config.management_account_id, region=config.home_region)
+    return [
+        ManagementStack(
+            scope,
+            "MfaGuardrailsManagement",
+            config=config,
+            env=management,
+            description="mfa-guardrails: service control policies (management account)",
+        ),
+        # Service-managed StackSets and SCPs never apply to the management account itself.
+        AccountBaselineStack(
+            scope,
+            "MfaGuardrailsManagementBaseline",
+            config=config,
+            env=management,
+            description="mfa-guardrails: account baseline for the management account",
+        ),
+    ]

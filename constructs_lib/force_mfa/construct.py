@@ -19,6 +19,8 @@ from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX
+
 MFA_PRESENT = "aws:MultiFactorAuthPresent"
 
 # Actions a user needs, before MFA, to see their own user and enrol a device or fix a password.
@@ -51,8 +53,8 @@ class ForceMfaProps:
     is bound, so a platform team can read the policy and run the readiness report first.
     """
 
-    managed_policy_name: str = "mfa-guardrails-force-mfa"
-    group_name: str = "MfaRequired"
+    managed_policy_name: str = f"{PRODUCT_PREFIX}force-mfa"
+    group_name: str = MFA_REQUIRED_GROUP
     attach: bool = False
     attach_to_group_names: tuple[str, ...] = ()
     attach_to_role_names: tuple[str, ...] = ()
@@ -129,10 +131,10 @@ def force_mfa_statements() -> list[iam.PolicyStatement]:
             resources=["*"],
         ),
         iam.PolicyStatement(
-            sid="AllowDeactivateOwnDeviceOnlyWithMfa",
+            # Needs MFA: the Deny below covers it, as it is not self-service.
+            sid="AllowDeactivateOwnDevice",
             actions=["iam:DeactivateMFADevice"],
             resources=[own_user],
-            conditions={"Bool": {MFA_PRESENT: "true"}},
         ),
         iam.PolicyStatement(
             sid="DenyAllButSelfServiceWithoutMfa",
