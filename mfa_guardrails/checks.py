@@ -130,12 +130,22 @@ def lint_findings(templates: Sequence[Path]) -> list[Finding]:
     return findings
 
 
-def check_configuration(outdir: Path, context: Mapping[str, str]) -> bool:
-    """Synthesize one configuration into ``outdir``, print its findings and summary; True if ok."""
+EXIT_OK, EXIT_FINDINGS, EXIT_TOOL_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What checking one configuration found; ``tool_error`` when synth itself failed."""
+
+    findings: tuple[Finding, ...]
+    tool_error: str | None = None
+
+
+def check_configuration(outdir: Path, context: Mapping[str, str]) -> Outcome:
+    """Synthesize one configuration into ``outdir``, print its findings and summary."""
     synth_code = synthesize(outdir, context)
     if not (outdir / "manifest.json").exists():
-        print(f"synth failed (exit {synth_code}) before writing a cloud assembly", file=sys.stderr)
-        return False
+        return Outcome((), f"synth failed (exit {synth_code}) before writing a cloud assembly")
     stacks = stacks_in(outdir)
     nag, acknowledged = nag_findings(outdir)
     lint = lint_findings([s.template for s in stacks])
@@ -148,10 +158,52 @@ def check_configuration(outdir: Path, context: Mapping[str, str]) -> bool:
     print(f"resources: {sum(s.resources for s in stacks)}")
     print(f"cdk-nag findings: {len(nag)} unresolved, {acknowledged} acknowledged with a reason")
     print(f"cfn-lint findings: {len(lint)}")
-    return synth_code == 0 and not nag and not lint
+    # cdk-nag errors stop synth (non-zero exit) but still write the report: those are findings.
+    if synth_code != 0 and not nag:
+        return Outcome(tuple(lint), f"synth failed (exit {synth_code})")
+    return Outcome(tuple(nag + lint))
+
+
+_SARIF_LEVELS = {"error": "error", "fatal": "error", "warning": "warning"}
+
+
+def sarif_log(findings: Sequence[Finding]) -> dict[str, object]:
+    """SARIF 2.1.0, one run per tool, so code-scanning UIs show findings beside the code."""
+    runs = []
+    for tool in sorted({f.tool for f in findings} | {"cdk-nag", "cfn-lint"}):
+        own = [f for f in findings if f.tool == tool]
+        runs.append({
+            "tool": {"driver": {
+                "name": tool,
+                "rules": [{"id": rule} for rule in sorted({f.rule for f in own})],
+            }},
+            "results": [
+                {
+                    "ruleId": f.rule,
+                    "level": _SARIF_LEVELS.get(f.level.lower(), "note"),
+                    "message": {"text": f.message or f.rule},
+                    "locations": [{"logicalLocations": [{"fullyQualifiedName": f.location}]}],
+                }
+                for f in own
+            ],
+        })  # fmt: skip
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": runs,
+    }
+
+
+def write_findings(outdir: Path, findings: Sequence[Finding]) -> None:
+    """``findings.json`` (plain) and ``findings.sarif`` beside the assemblies."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    plain = [f.__dict__ for f in findings]
+    (outdir / "findings.json").write_text(json.dumps(plain, indent=2) + "\n")
+    (outdir / "findings.sarif").write_text(json.dumps(sarif_log(findings), indent=2) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0 when clean, 1 when there are findings, 2 when a tool failed (e.g. synth)."""
     parser = argparse.ArgumentParser(description="synthesize and check every configuration")
     parser.add_argument("--outdir", type=Path, default=Path("cdk.out"))
     parser.add_argument(
@@ -162,15 +214,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    failed = []
+    findings: list[Finding] = []
+    errors: list[str] = []
     for name, context in configurations().items():
         if args.only and name not in args.only:
             continue
         print(f"== {name} -> {args.outdir / name}")
-        if not check_configuration(args.outdir / name, context):
-            failed.append(name)
-    print("result: " + (f"FAILED ({', '.join(failed)})" if failed else "ok"))
-    return 1 if failed else 0
+        outcome = check_configuration(args.outdir / name, context)
+        findings += [
+            Finding(f.tool, f.rule, f.level, f"{name}/{f.location}", f.message)
+            for f in outcome.findings
+        ]
+        if outcome.tool_error:
+            errors.append(f"{name}: {outcome.tool_error}")
+    write_findings(args.outdir, findings)
+    print(f"findings written to {args.outdir / 'findings.json'} and findings.sarif")
+    if errors:
+        print("result: TOOL ERROR (" + "; ".join(errors) + ")")
+        return EXIT_TOOL_ERROR
+    print(f"result: {len(findings)} FINDING(S)" if findings else "result: ok")
+    return EXIT_FINDINGS if findings else EXIT_OK
 
 
 if __name__ == "__main__":

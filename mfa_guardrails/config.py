@@ -31,6 +31,11 @@ _PRINCIPAL_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|\*):(?:role|user)/(?:[\w+=,.@*-]+/)*[\w+=,.@*-]{1,128}$"
 )
 _OU_OR_ROOT_ID = re.compile(r"^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._ -]{1,255}$")
+_GITHUB_OIDC_PROVIDER_ARN = re.compile(
+    r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+)
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 
 
@@ -75,6 +80,9 @@ class GuardrailsConfig:
     target_regions: tuple[str, ...] = ()
     attach_to_group_names: tuple[str, ...] = ()
     attach_to_role_names: tuple[str, ...] = ()
+    pipeline_github_repository: str | None = None
+    pipeline_github_environment: str = "production"
+    pipeline_oidc_provider_arn: str | None = None
 
     @property
     def enforcing(self) -> bool:
@@ -177,6 +185,24 @@ def _account(raw: Any, path: str, problems: _Problems) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Optional:
+    """Parser of an optional single string that must match ``pattern``."""
+
+    pattern: re.Pattern[str]
+    why: str
+    fix: str
+    default: str | None = None
+
+    def __call__(self, raw: Any, path: str, problems: _Problems) -> str | None:
+        if raw is None or raw == "":
+            return self.default
+        if isinstance(raw, str) and self.pattern.match(raw):
+            return raw
+        problems.add(path, raw, self.why, self.fix)
+        return self.default
+
+
 def _region(raw: Any, path: str, problems: _Problems) -> str:
     if isinstance(raw, str) and raw in aws_regions():
         return raw
@@ -214,6 +240,16 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
     "attach-to-group-names": _EachMatches(
         _IAM_NAME, "is not an IAM group name",
         "use the group's name (letters, digits and +=,.@_-), not its ARN"),
+    "pipeline-github-repository": _Optional(
+        _GITHUB_REPOSITORY, "is not a GitHub repository",
+        "write owner/name, e.g. acme/mfa-guardrails (or leave it unset for no pipeline role)"),
+    "pipeline-github-environment": _Optional(
+        _GITHUB_ENVIRONMENT, "is not a GitHub environment name",
+        "use the deployment environment's name, e.g. production", default="production"),
+    "pipeline-oidc-provider-arn": _Optional(
+        _GITHUB_OIDC_PROVIDER_ARN, "is not the ARN of GitHub's OIDC provider",
+        "use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, "
+        "or leave it unset to create the provider"),
     "attach-to-role-names": _EachMatches(
         _IAM_NAME, "is not an IAM role name",
         "use the role's name (letters, digits and +=,.@_-), not its ARN"),

@@ -5,13 +5,32 @@ from __future__ import annotations
 from aws_cdk import Environment, Stack
 from constructs import Construct
 
+from constructs_lib.pipeline_role import GitHubDeployRoleProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
 from stacks.account_baseline import AccountBaselineStack
 from stacks.management import ManagementStack
+from stacks.pipeline import PipelineStack
 
 
 def add_topology(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
-    """Instantiate every stack of the configured topology under ``scope``."""
+    """Instantiate every stack of the configured topology (and the optional pipeline role)."""
+    stacks = _topology_stacks(scope, config)
+    if config.pipeline_github_repository:
+        stacks.append(PipelineStack(
+            scope,
+            "MfaGuardrailsPipeline",
+            props=GitHubDeployRoleProps(
+                repository=config.pipeline_github_repository,
+                environment=config.pipeline_github_environment,
+                existing_provider_arn=config.pipeline_oidc_provider_arn,
+            ),
+            env=Environment(account=config.management_account_id, region=config.home_region),
+            description="mfa-guardrails: deploy role for GitHub Actions (OIDC)",
+        ))  # fmt: skip
+    return stacks
+
+
+def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
     if config.topology is Topology.SINGLE_ACCOUNT:
         return [
             AccountBaselineStack(
