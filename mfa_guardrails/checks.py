@@ -148,13 +148,18 @@ def check_configuration(outdir: Path, context: Mapping[str, str]) -> Outcome:
         return Outcome((), f"synth failed (exit {synth_code}) before writing a cloud assembly")
     stacks = stacks_in(outdir)
     nag, acknowledged = nag_findings(outdir)
-    lint = lint_findings([s.template for s in stacks])
+    # StackSet templates (cdk-stacksets) are assets, not stacks of the assembly: lint them too.
+    stack_set_templates = sorted(outdir.glob("*.stackset.template.json"))
+    lint = lint_findings([s.template for s in stacks] + stack_set_templates)
     for finding in nag + lint:
         print(
             f"{finding.level.upper():8} {finding.tool} {finding.rule} {finding.location}: "
             f"{finding.message}"
         )
-    print(f"stacks: {len(stacks)} ({', '.join(s.name for s in stacks)})")
+    print(
+        f"stacks: {len(stacks)} ({', '.join(s.name for s in stacks)})"
+        + (f" + {len(stack_set_templates)} StackSet template(s)" if stack_set_templates else "")
+    )
     print(f"resources: {sum(s.resources for s in stacks)}")
     print(f"cdk-nag findings: {len(nag)} unresolved, {acknowledged} acknowledged with a reason")
     print(f"cfn-lint findings: {len(lint)}")

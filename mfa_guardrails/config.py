@@ -36,6 +36,9 @@ _GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._ -]{1,255}$")
 _GITHUB_OIDC_PROVIDER_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
 )
+_SLACK_WORKSPACE_ID = re.compile(r"^[0-9A-Z]{1,255}$")
+_SLACK_CHANNEL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 
 
@@ -72,10 +75,15 @@ class GuardrailsConfig:
     enforcement: Enforcement = Enforcement.AUDIT
     home_region: str = "us-east-1"
     notification_emails: tuple[str, ...] = ()
+    operations_emails: tuple[str, ...] = ()
+    slack_workspace_id: str | None = None
+    slack_channel_id: str | None = None
     break_glass_principal_arns: tuple[str, ...] = ()
     admin_principal_arns: tuple[str, ...] = ()
     management_account_id: str | None = None
     security_account_id: str | None = None
+    organization_id: str | None = None
+    allow_security_in_management: bool = False
     target_ou_ids: tuple[str, ...] = ()
     target_regions: tuple[str, ...] = ()
     attach_to_group_names: tuple[str, ...] = ()
@@ -203,6 +211,17 @@ class _Optional:
         return self.default
 
 
+def _flag(raw: Any, path: str, problems: _Problems) -> bool:
+    if raw is None:
+        return False
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in {"true", "false"}:
+        return raw.lower() == "true"
+    problems.add(path, raw, "is not true or false", "set it to true or false")
+    return False
+
+
 def _region(raw: Any, path: str, problems: _Problems) -> str:
     if isinstance(raw, str) and raw in aws_regions():
         return raw
@@ -224,6 +243,15 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
     "notification-emails": _EachMatches(
         _EMAIL, "is not an e-mail address",
         "write a full address such as security-alerts@example.com"),
+    "operations-emails": _EachMatches(
+        _EMAIL, "is not an e-mail address",
+        "write a full address such as platform-oncall@example.com (empty: notification-emails)"),
+    "slack-workspace-id": _Optional(
+        _SLACK_WORKSPACE_ID, "is not a Slack workspace (team) id",
+        "copy the workspace id from the AWS Chatbot console, e.g. T0123ABCD (upper case)"),
+    "slack-channel-id": _Optional(
+        _SLACK_CHANNEL_ID, "is not a Slack channel id",
+        "copy the channel id from Slack (channel details), e.g. C0123ABCD"),
     "break-glass-principal-arns": _EachMatches(
         _PRINCIPAL_ARN, "is not an IAM role or user ARN",
         "use arn:aws:iam::<12-digit account or *>:role/<name> (or :user/<name>)"),
@@ -232,6 +260,10 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         "use arn:aws:iam::<12-digit account or *>:role/<path>/<name>; * is allowed in the name"),
     "management-account-id": _account,
     "security-account-id": _account,
+    "organization-id": _Optional(
+        _ORGANIZATION_ID, "is not an AWS Organizations id",
+        "use the id from `aws organizations describe-organization`, like o-a1b2c3d4e5"),
+    "allow-security-in-management": _flag,
     "target-ou-ids": _EachMatches(
         _OU_OR_ROOT_ID, "is not an organizational unit id or root id",
         "use an OU id like ou-ab12-cd34ef56, or the root id like r-ab12 "
@@ -284,18 +316,53 @@ def load_config(context: Mapping[str, Any]) -> GuardrailsConfig:
 
 def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
     """Rules that span fields: checked after each field parsed, all reported together."""
+    if (config.slack_workspace_id is None) != (config.slack_channel_id is None):
+        problems.add(
+            CONTEXT_PREFIX + "slack-channel-id",
+            config.slack_channel_id,
+            "is set without slack-workspace-id, or the other way round",
+            "set both Slack ids (workspace and channel), or neither",
+        )
     if config.topology is Topology.ORGANIZATION:
         for key, value in (
             ("management-account-id", config.management_account_id),
             ("security-account-id", config.security_account_id),
+            ("organization-id", config.organization_id),
         ):
             if value is None:
                 problems.add(
                     CONTEXT_PREFIX + key,
                     value,
                     "is required for the organization topology",
-                    "set the 12-digit account id, or use topology single-account",
+                    "set it (see README, Configuration), or use topology single-account",
                 )
+        if not config.target_ou_ids:
+            problems.add(
+                CONTEXT_PREFIX + "target-ou-ids",
+                [],
+                "is empty for the organization topology",
+                "list the OU ids (ou-...) or the root id (r-...) the baseline and SCPs target",
+            )
+        if "us-east-1" not in config.target_regions:
+            problems.add(
+                CONTEXT_PREFIX + "target-regions",
+                list(config.target_regions),
+                "omits us-east-1, the only region where IAM, account and root sign-in events "
+                "reach EventBridge",
+                "add us-east-1 to the list",
+            )
+        if (
+            config.security_account_id is not None
+            and config.security_account_id == config.management_account_id
+            and not config.allow_security_in_management
+        ):
+            problems.add(
+                CONTEXT_PREFIX + "security-account-id",
+                config.security_account_id,
+                "equals the management account: alerting would run where SCPs never apply",
+                "use a separate security (delegated-admin) account, or set "
+                f"{CONTEXT_PREFIX}allow-security-in-management to true to accept that",
+            )
         if config.enforcing and not config.exempt_admin_arns:
             problems.add(
                 CONTEXT_PREFIX + "admin-principal-arns",

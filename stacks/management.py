@@ -5,14 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from cdk_stacksets import (
+    Capability,
+    DeploymentType,
+    OperationPreferences,
+    RegionConcurrencyType,
+    StackSet,
+    StackSetTarget,
+    StackSetTemplate,
+)
 from constructs import Construct
 
+from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.scp import MfaServiceControlPolicies, MfaServiceControlPoliciesProps
 from mfa_guardrails.config import GuardrailsConfig
+from stacks.member_baseline import MemberBaselineStack
+
+# Why these numbers: README, "Rolling out to the organization".
+OPERATION_PREFERENCES = OperationPreferences(
+    max_concurrent_percentage=25,
+    failure_tolerance_percentage=10,
+    region_concurrency_type=RegionConcurrencyType.PARALLEL,
+)
 
 
 class ManagementStack(Stack):
-    """SCPs attached to the configured OUs/root (only the management account can own them)."""
+    """SCPs attached to the configured targets, and the service-managed StackSet that puts the
+    member baseline into every account of those targets (only the management account can own
+    either)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: GuardrailsConfig, **kwargs: Any
@@ -27,4 +47,23 @@ class ManagementStack(Stack):
                 target_ids=config.target_ou_ids,
                 attach=config.enforcing,
             ),
+        )
+        self.member_baseline = MemberBaselineStack(self, "MemberBaseline", config=config)
+        self.stack_set = StackSet(
+            self,
+            "MemberBaselineStackSet",
+            stack_set_name=f"{PRODUCT_PREFIX}member-baseline",
+            description="mfa-guardrails: Force-MFA, Config rules and event forwarding",
+            template=StackSetTemplate.from_stack_set_stack(self.member_baseline),
+            target=StackSetTarget.from_organizational_units(
+                organizational_units=list(config.target_ou_ids),
+                regions=list(config.target_regions),
+            ),
+            # The management account deploys it itself; cdk-stacksets defaults to calling as a
+            # delegated administrator, which the management account is not.
+            deployment_type=DeploymentType.service_managed(
+                auto_deploy_enabled=True, auto_deploy_retain_stacks=False, delegated_admin=False
+            ),
+            capabilities=[Capability.NAMED_IAM],
+            operation_preferences=OPERATION_PREFERENCES,
         )

@@ -5,11 +5,18 @@ from __future__ import annotations
 from aws_cdk import Environment, Stack
 from constructs import Construct
 
+from constructs_lib.alerting.construct import EVENTS_REGION
+from constructs_lib.alerting.runtime.catalog import ENTRIES
+from constructs_lib.forwarding import EventForwardingProps
 from constructs_lib.pipeline_role import GitHubDeployRoleProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
 from stacks.account_baseline import AccountBaselineStack
+from stacks.alerting import AlertingStack
+from stacks.forwarding import ForwardingStack
 from stacks.management import ManagementStack
+from stacks.member_baseline import central_bus_arn
 from stacks.pipeline import PipelineStack
+from stacks.security import SecurityStack
 
 
 def add_topology(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
@@ -39,7 +46,14 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
                 config=config,
                 env=Environment(region=config.home_region),
                 description="mfa-guardrails: account baseline (Force-MFA policy and group)",
-            )
+            ),
+            AlertingStack(
+                scope,
+                "MfaGuardrailsAlerting",
+                config=config,
+                env=Environment(region=EVENTS_REGION),
+                description="mfa-guardrails: alert rules, notifier and topics (us-east-1)",
+            ),
         ]
     management = Environment(account=config.management_account_id, region=config.home_region)
     return [
@@ -48,7 +62,7 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
             "MfaGuardrailsManagement",
             config=config,
             env=management,
-            description="mfa-guardrails: service control policies (management account)",
+            description="mfa-guardrails: SCPs and the member-baseline StackSet",
         ),
         # Service-managed StackSets and SCPs never apply to the management account itself.
         AccountBaselineStack(
@@ -57,5 +71,22 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
             config=config,
             env=management,
             description="mfa-guardrails: account baseline for the management account",
+        ),
+        ForwardingStack(
+            scope,
+            "MfaGuardrailsManagementForwarding",
+            props=EventForwardingProps(
+                central_bus_arn=central_bus_arn(config),
+                patterns={entry.id: entry.pattern() for entry in ENTRIES},
+            ),
+            env=Environment(account=config.management_account_id, region=EVENTS_REGION),
+            description="mfa-guardrails: forward the management account's events (us-east-1)",
+        ),
+        SecurityStack(
+            scope,
+            "MfaGuardrailsSecurity",
+            config=config,
+            env=Environment(account=config.security_account_id, region=config.home_region),
+            description="mfa-guardrails: central event bus, alerting (security account)",
         ),
     ]

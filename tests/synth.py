@@ -30,7 +30,7 @@ class Synthesized:
         context = {**default_context(), **overrides}
         self.config: GuardrailsConfig = load_config(context)
         app = App(context=context, outdir=str(outdir), builtin_cloud_formation_validation=False)
-        stacks = add_topology(app, self.config)
+        self.stacks = stacks = add_topology(app, self.config)
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
         assembly = app.synth()
         self.outdir = outdir

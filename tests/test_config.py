@@ -24,6 +24,9 @@ ORG = {
     P + "topology": "organization",
     P + "management-account-id": "111111111111",
     P + "security-account-id": "222222222222",
+    P + "organization-id": "o-a1b2c3d4e5",
+    P + "target-ou-ids": ["ou-ab12-cd34ef56"],
+    P + "target-regions": ["us-east-1"],
 }
 
 
@@ -57,6 +60,12 @@ def test_string_overrides_from_dash_c_are_parsed() -> None:
     assert config.notification_emails == ("a@example.com", "b@example.org")
     assert config.target_regions == ("us-east-1", "eu-west-1")
     assert config.management_account_id == "123456789012"
+
+
+def test_security_in_management_with_opt_in_loads() -> None:
+    config = load_config({**default_context(), **ORG, P + "security-account-id": "111111111111",
+                          P + "allow-security-in-management": True})  # fmt: skip
+    assert config.allow_security_in_management
 
 
 def test_organization_config_loads() -> None:
@@ -117,7 +126,60 @@ def test_organization_config_loads() -> None:
         (
             {P + "topology": "organization"},
             P + "management-account-id = None",
-            "set the 12-digit account id",
+            "is required for the organization topology",
+        ),
+        ({**ORG, P + "organization-id": None}, P + "organization-id = None", "topology single"),
+        ({**ORG, P + "organization-id": "org-1"}, P + "organization-id = 'org-1'", "o-a1b2c3d4e5"),
+        ({**ORG, P + "target-ou-ids": []}, P + "target-ou-ids = []", "list the OU ids"),
+        (
+            {**ORG, P + "target-ou-ids": ["ou-ab12-cd34ef56", "ou-x"]},
+            P + "target-ou-ids[1]",
+            "ou-ab12-cd34ef56",
+        ),
+        (
+            {**ORG, P + "target-regions": ["eu-west-1"]},
+            P + "target-regions = ['eu-west-1']",
+            "add us-east-1",
+        ),
+        (
+            {**ORG, P + "security-account-id": "111111111111"},
+            P + "security-account-id",
+            "allow-security-in-management to true",
+        ),
+        (
+            {**ORG, P + "allow-security-in-management": "maybe"},
+            P + "allow-security-in-management = 'maybe'",
+            "true or false",
+        ),
+        (
+            {P + "slack-workspace-id": "t-lower", P + "slack-channel-id": "C0123ABCD"},
+            P + "slack-workspace-id = 't-lower'",
+            "T0123ABCD",
+        ),
+        (
+            {P + "slack-workspace-id": "T0123ABCD", P + "slack-channel-id": "C#general"},
+            P + "slack-channel-id = 'C#general'",
+            "C0123ABCD",
+        ),
+        (
+            {P + "slack-workspace-id": "T0123ABCD"},
+            P + "slack-channel-id = None",
+            "set both Slack ids",
+        ),
+        (
+            {P + "operations-emails": ["oncall"]},
+            P + "operations-emails[0] = 'oncall'",
+            "full address",
+        ),
+        (
+            {P + "pipeline-github-repository": "not a repo"},
+            P + "pipeline-github-repository",
+            "owner/name",
+        ),
+        (
+            {P + "pipeline-oidc-provider-arn": "arn:aws:iam::1:oidc-provider/x"},
+            P + "pipeline-oidc-provider-arn",
+            "token.actions.githubusercontent.com",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,

@@ -114,6 +114,11 @@ REQUESTS = (
     Request("accept-primary-email-update", "account:AcceptPrimaryEmailUpdate", "*"),
     Request("disable-alert-rule", "events:DisableRule",
             f"arn:aws:events:us-east-1:{MEMBER}:rule/mfa-guardrails-mfa-device-deactivated"),
+    Request("disable-forwarding-rule", "events:DisableRule",
+            f"arn:aws:events:us-east-1:{MEMBER}:rule/mfa-guardrails-forward-mfa-removed"),
+    Request("remove-central-alert-target", "events:RemoveTargets",
+            f"arn:aws:events:us-east-1:{MEMBER}:rule/mfa-guardrails-central/mfa-guardrails-mfa-removed"),
+    Request("create-baseline-policy", "iam:CreatePolicy", f"{ARN}:policy/mfa-guardrails-force-mfa"),
     Request("put-team-rule", "events:PutRule", f"arn:aws:events:us-east-1:{MEMBER}:rule/team-rule"),
     Request("update-notifier-code", "lambda:UpdateFunctionCode",
             f"arn:aws:lambda:us-east-1:{MEMBER}:function:mfa-guardrails-notifier"),
@@ -150,7 +155,8 @@ CONTACT_CHANGES = {
     "start-primary-email-update", "accept-primary-email-update",
 }  # fmt: skip
 GUARDRAIL_TAMPERING = {
-    "disable-alert-rule", "update-notifier-code", "delete-alert-topic",
+    "disable-alert-rule", "disable-forwarding-rule", "remove-central-alert-target",
+    "update-notifier-code", "delete-alert-topic",
     "new-force-mfa-policy-version", "detach-mfa-required-group-policy", "delete-config-rule",
     "stop-config-recorder",
 }  # fmt: skip

@@ -1,0 +1,393 @@
+"""The alert notifier: turn one watched EventBridge event into one SNS message, or raise.
+
+The pipeline is three small pure functions and a tiny handler:
+
+* :func:`classify` finds the catalog entry whose EventBridge conditions the event meets (the same
+  conditions the rules were built from, so the rules and the messages cannot drift apart);
+* :func:`format_message` writes who, what, where, when, the severity and the catalog's advice;
+* :meth:`Message.publish_args` renders the SNS ``Publish`` call;
+* :func:`handler` publishes to ``TOPIC_ARN`` and lets a failure raise, so Lambda's asynchronous
+  retries and then the on-failure queue (which alarms) take over: an alert is never dropped.
+
+Every field of an event is untrusted: it may be missing, null, of the wrong type, unicode or huge.
+An event that matches no entry, or is not an object at all, still produces one message, carrying
+the raw payload truncated so the SNS message stays far below its 256 KB limit.
+
+Cold start matters more than elegance: only the standard library is imported at module level;
+boto3 is imported on the first publish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, tools)
+    from .catalog import (
+        ENTRIES,
+        MISSING,
+        PHONE,
+        UNRECOGNIZED,
+        Advice,
+        Condition,
+        Entry,
+        Shown,
+        matches,
+    )
+else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
+    from catalog import (  # type: ignore[import-not-found,no-redef]
+        ENTRIES,
+        MISSING,
+        PHONE,
+        UNRECOGNIZED,
+        Advice,
+        Condition,
+        Entry,
+        Shown,
+        matches,
+    )
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+SUBJECT_LIMIT = 99  # SNS: "less than 100 characters", ASCII, no line breaks
+FIELD_LIMIT = 256  # one identity, device, address... in the body
+USER_AGENT_LIMIT = 160
+RAW_LIMIT_BYTES = 32 * 1024  # raw payload of an unrecognized event
+BODY_LIMIT_BYTES = 64 * 1024  # the body appears twice in the SNS message (default and https)
+CHAT_LIMIT = 3000  # characters of the body sent to Slack through AWS Chatbot
+
+_CONTROL = dict.fromkeys((*range(32), *range(127, 160), 8232, 8233), " ")
+_ASSUME_ROOT = "AWS::STS::AssumeRoot"
+
+
+class Message(NamedTuple):
+    """One alert, ready to publish (a named tuple: the cheapest immutable record to build)."""
+
+    alert_id: str
+    severity: str
+    subject: str
+    body: str
+
+    def publish_args(self, topic_arn: str) -> dict[str, Any]:
+        """Keyword arguments of ``sns.publish``: plain text for e-mail (and every other protocol),
+        an AWS Chatbot custom notification for the HTTPS subscription Chatbot uses."""
+        chat = {
+            "version": "1.0",
+            "source": "custom",
+            "content": {
+                "textType": "client-markdown",
+                "title": self.subject,
+                "description": _truncate(self.body, CHAT_LIMIT),
+            },
+            "metadata": {"additionalContext": {"alert": self.alert_id}},
+        }
+        message = {"default": self.body, "https": json.dumps(chat, ensure_ascii=False)}
+        return {
+            "TopicArn": topic_arn,
+            "Subject": self.subject,
+            "Message": json.dumps(message, ensure_ascii=False),
+            "MessageStructure": "json",
+            "MessageAttributes": {
+                "severity": {"DataType": "String", "StringValue": self.severity},
+                "alert": {"DataType": "String", "StringValue": self.alert_id},
+            },
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification
+# ---------------------------------------------------------------------------------------------
+
+
+Candidate = tuple[Entry, tuple[Condition, ...]]
+
+
+def _index(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], tuple[Candidate, ...]]:
+    """Entries and their conditions by (source, event name); None when any name matches."""
+    index: dict[tuple[str, str | None], list[Candidate]] = {}
+    for entry in entries:
+        for name in entry.event_names or (None,):
+            index.setdefault((entry.source, name), []).append((entry, entry.conditions()))
+    return {key: tuple(value) for key, value in index.items()}
+
+
+_INDEX = _index(ENTRIES)
+_ALL: tuple[Candidate, ...] = tuple((entry, entry.conditions()) for entry in ENTRIES)
+
+
+def classify(event: Any) -> Entry | None:
+    """The catalog entry whose rule would deliver ``event``, or None.
+
+    The index only narrows the candidates for the common case of string fields; the decision is
+    always :func:`catalog.matches` over ``entry.conditions()``, the very conditions the rule
+    patterns are built from.
+    """
+    if not isinstance(event, dict):
+        return None
+    source = event.get("source")
+    detail = event.get("detail")
+    name = detail.get("eventName") if isinstance(detail, dict) else None
+    if type(source) is str and (name is None or type(name) is str):
+        candidates = _INDEX.get((source, name), ()) + _INDEX.get((source, None), ())
+    else:
+        candidates = _ALL
+    for entry, conditions in candidates:
+        if matches(conditions, event):
+            return entry
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Defensive field access: every helper accepts anything and returns clean, bounded text.
+# ---------------------------------------------------------------------------------------------
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any, limit: int = FIELD_LIMIT) -> str:
+    """One line of at most ``limit`` characters, or "" for missing/null/empty values."""
+    if type(value) is str:
+        if len(value) <= limit and value.isprintable():
+            return value
+        text = value
+    elif value is None or value is MISSING:
+        return ""
+    elif isinstance(value, bool | int | float):
+        try:
+            text = str(value)
+        except ValueError:  # an int beyond Python's 4300-digit str() limit
+            text = "<huge number>"
+    else:
+        text = _dumps(value, limit * 4)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if not text.isprintable():
+        text = text.translate(_CONTROL).encode("utf-8", "replace").decode("utf-8")
+    return text.strip()
+
+
+def _dumps(value: Any, limit_bytes: int) -> str:
+    """Compact JSON of anything, truncated to ``limit_bytes`` of UTF-8; never raises."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, skipkeys=True, default=repr)
+    except (ValueError, TypeError, RecursionError) as error:
+        text = f"<payload not serializable: {type(error).__name__}>"
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit_bytes:
+        return data.decode("utf-8")
+    return data[:limit_bytes].decode("utf-8", "ignore") + f"… [truncated, {len(data)} bytes]"
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ascii_subject(text: str) -> str:
+    """SNS subjects: ASCII, no control characters, start with a letter/digit/punctuation."""
+    if not (text.isascii() and text.isprintable()):
+        text = text.translate(_CONTROL).encode("ascii", "replace").decode("ascii")
+    text = text.strip()
+    if len(text) > SUBJECT_LIMIT:
+        text = text[: SUBJECT_LIMIT - 3] + "..."
+    return text or "mfa-guardrails alert"
+
+
+def _failure(detail: dict[str, Any]) -> str:
+    """Why the call failed ("AccessDenied: ...", "Failure"), or "" when it succeeded."""
+    code = detail.get("errorCode")
+    if code is not None and code != "":
+        code = _text(code)
+        message = _text(detail.get("errorMessage"))
+        return f"{code}: {message}" if message else code
+    response = detail.get("responseElements")
+    if isinstance(response, dict):
+        for key in ("ConsoleLogin", "PasswordRecoveryRequested", "PasswordUpdated"):
+            if response.get(key) == "Failure":
+                message = _text(detail.get("errorMessage"))
+                return f"Failure: {message}" if message else "Failure"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------------------------
+
+
+def _shown(lines: list[str], detail: dict[str, Any], shows: tuple[Shown, ...]) -> None:
+    """Append "label: value" for each of the entry's fields present in the event."""
+    for label, path in shows:
+        value: Any = detail
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        text = _text(value)
+        lines.append(f"  {label}: {text}")
+        if label == PHONE and text and text[0] != "+":
+            lines.append(
+                f'  WARNING: {text} lacks its "+" country code: '
+                "AWS's automated verification call to it will fail"
+            )
+
+
+def _who(lines: list[str], identity: Any, detail: dict[str, Any]) -> None:
+    if not isinstance(identity, dict) or not identity:
+        lines.append("Who: AWS (no user identity in the event)")
+        return
+    get = identity.get
+    principal = _text(get("arn")) or _text(get("principalId")) or "(unknown principal)"
+    lines.append(f"Who: {principal} ({_text(get('type'), 40) or 'unknown identity type'})")
+    session = get("sessionContext")
+    mfa = ""
+    if isinstance(session, dict):
+        issuer = session.get("sessionIssuer")
+        if isinstance(issuer, dict) and issuer.get("arn") is not None:
+            lines.append(f"  role: {_text(issuer.get('arn'))}")
+        attributes = session.get("attributes")
+        if isinstance(attributes, dict) and attributes.get("mfaAuthenticated") is not None:
+            mfa = f"; MFA-authenticated session: {_text(attributes['mfaAuthenticated'], 8)}"
+    lines.append(f"  via: {_via(identity, detail)}{mfa}")
+
+
+def _via(identity: dict[str, Any], detail: dict[str, Any]) -> str:
+    scope = identity.get("inScopeOf")
+    if isinstance(scope, dict) and scope.get("issuerType") == _ASSUME_ROOT:
+        issued_to = _text(scope.get("credentialsIssuedTo")) or "an unknown principal"
+        return f"AssumeRoot (centralized root access) session issued to {issued_to}"
+    if detail.get("eventType") == "AwsConsoleSignIn":
+        return "console sign-in"
+    key = _text(identity.get("accessKeyId"), 40)
+    if detail.get("sessionCredentialFromConsole") == "true":
+        how = "console session"
+    elif key.startswith("AKIA"):
+        how = "long-term access key"
+    elif key.startswith("ASIA"):
+        how = "temporary credentials"
+    elif identity.get("invokedBy"):
+        return f"AWS service {_text(identity.get('invokedBy'))}"
+    else:
+        how = "access key" if key else "unknown"
+    return f"{how} {key}" if key else how
+
+
+_ADVICE: tuple[Entry | Advice, ...] = (*ENTRIES, UNRECOGNIZED)
+_TAILS = {
+    advice.id: f"\nWhy it matters: {advice.why}\n\nWhat to do: {advice.what_to_do}\n\n"
+    f"Alert: {advice.id}"
+    for advice in _ADVICE
+}
+
+
+def format_message(event: Any, entry: Entry | Advice | None) -> Message:
+    """The alert for ``event`` (``entry`` is what :func:`classify` returned for it)."""
+    if entry is None or not isinstance(event, dict):
+        return _unrecognized(event)
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        detail = {}
+    get = detail.get
+    failure = _failure(detail)
+    headline = entry.attempt_title if failure and entry.attempt_title else entry.title
+    severity = entry.severity.upper()
+    account = _text(event.get("account"), 40) or _text(get("recipientAccountId"), 40)
+
+    what = _text(get("eventName"), 80) or _text(event.get("detail-type"), 80)
+    if get("eventSource") is not None:
+        what = f"{what} ({_text(get('eventSource'), 80)})"
+    if failure:
+        what = f"{what}, FAILED with {failure}"
+    lines = [f"{severity}: {headline}", "", f"What: {what}"]
+    if isinstance(entry, Entry):
+        _shown(lines, detail, entry.shows)
+    _who(lines, get("userIdentity"), detail)
+    region = _text(event.get("region"), 40) or _text(get("awsRegion"), 40)
+    lines.append(f"Where: account {account or '?'}, region {region or '?'}")
+    if get("sourceIPAddress") is not None:
+        lines.append(f"  source IP: {_text(get('sourceIPAddress'), 64)}")
+    if get("userAgent") is not None:
+        lines.append(f"  user agent: {_text(get('userAgent'), USER_AGENT_LIMIT)}")
+    when = _text(get("eventTime"), 40) or _text(event.get("time"), 40) or "?"
+    event_id = _text(get("eventID"), 64) or _text(event.get("id"), 64) or "?"
+    tail = _TAILS.get(entry.id) or _tail(entry)
+    lines.append(f"When: {when}\nSeverity: {severity}\n{tail}\nEvent id: {event_id}")
+    subject = f"[{severity}] {headline} - {account}" if account else f"[{severity}] {headline}"
+    return Message(
+        alert_id=entry.id,
+        severity=entry.severity.value,
+        subject=_ascii_subject(subject),
+        body=_limit_body("\n".join(lines)),
+    )
+
+
+def _tail(advice: Entry | Advice) -> str:
+    return (
+        f"\nWhy it matters: {advice.why}\n\nWhat to do: {advice.what_to_do}\n\nAlert: {advice.id}"
+    )
+
+
+def _unrecognized(event: Any, note: str = "") -> Message:
+    advice = UNRECOGNIZED
+    lines = [f"{advice.severity.upper()}: {advice.title}", ""]
+    if note:
+        lines += [note, ""]
+    lines += [
+        f"Why it matters: {advice.why}",
+        "",
+        f"What to do: {advice.what_to_do}",
+        "",
+        "Raw payload (JSON, truncated):",
+        _dumps(event, RAW_LIMIT_BYTES),
+    ]
+    return Message(
+        alert_id=advice.id,
+        severity=advice.severity.value,
+        subject=_ascii_subject(f"[{advice.severity.upper()}] {advice.title}"),
+        body=_limit_body("\n".join(lines)),
+    )
+
+
+def _limit_body(body: str) -> str:
+    if len(body) * 4 <= BODY_LIMIT_BYTES:  # fast path: cannot exceed in UTF-8
+        return body
+    data = body.encode("utf-8", "replace")
+    if len(data) <= BODY_LIMIT_BYTES:
+        return data.decode("utf-8")
+    return data[: BODY_LIMIT_BYTES - 32].decode("utf-8", "ignore") + "\n… [truncated]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Lambda entry point
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def sns_client(region: str) -> SNSClient:
+    """The SNS client, created on first use (boto3 import is the bulk of a cold start)."""
+    import boto3
+
+    return boto3.client("sns", region_name=region)
+
+
+def build_message(event: Any) -> Message:
+    """Classify and format; a formatter bug still yields an (unrecognized) alert, never nothing."""
+    try:
+        return format_message(event, classify(event))
+    except Exception as error:  # the alert must go out whatever the bug
+        return _unrecognized(event, note=f"The notifier failed to format this event: {error!r}")
+
+
+def handler(event: Any, context: Any) -> dict[str, str]:
+    """Lambda entry point: publish one message for ``event``; raise if publishing fails."""
+    topic_arn = os.environ["TOPIC_ARN"]
+    message = build_message(event)
+    region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
+    response = sns_client(region or os.environ.get("AWS_REGION", "us-east-1")).publish(
+        **message.publish_args(topic_arn)
+    )
+    print(json.dumps({"alert": message.alert_id, "severity": message.severity}))
+    return {"alert": message.alert_id, "messageId": str(response.get("MessageId", ""))}

@@ -1,0 +1,52 @@
+"""The member-account baseline the StackSet deploys to every account and region of the targets.
+
+Environment-agnostic and asset-free (no Lambda: the readiness check runs centrally), so one
+template serves every account and region. Global resources carry a region condition: the IAM
+policy and group, and the global Config rules, exist only in the home region.
+"""
+
+from __future__ import annotations
+
+from cdk_stacksets import StackSetStack
+from constructs import Construct
+
+from constructs_lib.alerting.runtime.catalog import ENTRIES
+from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
+from constructs_lib.forwarding import EventForwarding, EventForwardingProps
+from constructs_lib.regional import deploy_only_in
+from mfa_guardrails.config import GuardrailsConfig
+
+CENTRAL_BUS_NAME = "mfa-guardrails-central"
+
+
+def central_bus_arn(config: GuardrailsConfig) -> str:
+    return (
+        f"arn:aws:events:{config.home_region}:{config.security_account_id}:"
+        f"event-bus/{CENTRAL_BUS_NAME}"
+    )
+
+
+class MemberBaselineStack(StackSetStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: GuardrailsConfig) -> None:
+        super().__init__(scope, construct_id)
+        force_mfa = ForceMfa(
+            self,
+            "ForceMfa",
+            props=ForceMfaProps(
+                attach=config.enforcing,
+                attach_to_group_names=config.attach_to_group_names,
+                attach_to_role_names=config.attach_to_role_names,
+            ),
+        )
+        deploy_only_in(force_mfa, config.home_region)
+        # In every region: IAM, account and root sign-in events arrive in us-east-1 only, but
+        # IAM users' console sign-ins are recorded in the region they sign in to; a rule where
+        # nothing arrives costs nothing.
+        self.forwarding = EventForwarding(
+            self,
+            "Forwarding",
+            props=EventForwardingProps(
+                central_bus_arn=central_bus_arn(config),
+                patterns={entry.id: entry.pattern() for entry in ENTRIES},
+            ),
+        )

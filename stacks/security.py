@@ -1,0 +1,34 @@
+"""The security (delegated-admin) account stack of the organization topology."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from constructs_lib.alerting import Alerting
+from constructs_lib.central_bus import CentralEventBus, CentralEventBusProps
+from mfa_guardrails.config import GuardrailsConfig
+from stacks.alerting import alerting_props
+from stacks.member_baseline import CENTRAL_BUS_NAME
+
+
+class SecurityStack(Stack):
+    """The central bus every account forwards to, and the alerting that listens on it."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: GuardrailsConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        assert config.organization_id is not None  # config refuses an organization without it
+        self.central_bus = CentralEventBus(
+            self,
+            "CentralBus",
+            props=CentralEventBusProps(
+                event_bus_name=CENTRAL_BUS_NAME, organization_id=config.organization_id
+            ),
+        )
+        self.alerting = Alerting(
+            self, "Alerting", props=alerting_props(config, event_bus=self.central_bus.bus)
+        )

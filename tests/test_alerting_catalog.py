@@ -1,0 +1,245 @@
+"""The watched-event catalog against a real EventBridge pattern matcher (moto's).
+
+Every catalog entry has a real-shaped sample event in ``tests/samples/`` (named ``<entry id>.json``
+or ``<entry id>--<variant>.json``) that must match its synthesized rule and no other; look-alikes
+(``lookalike--*.json``) must match no rule. Patterns come from the synthesized template, not from
+Python objects. The notifier's own classifier must agree with the matcher, on the samples and on
+mutated samples, so the rules and the messages share one source of truth.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto.events.models import EventPattern
+
+from constructs_lib.alerting.runtime import catalog
+from constructs_lib.alerting.runtime.handler import classify
+from tests.test_alerting_construct import synth_alerting
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = Path(__file__).resolve().parent / "samples"
+RUNTIME = ROOT / "constructs_lib" / "alerting" / "runtime"
+README_START = "<!-- catalog:start -->"
+README_END = "<!-- catalog:end -->"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(path.read_text())
+    return event
+
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
+WATCHED = [path for path in SAMPLE_FILES if not path.name.startswith("lookalike--")]
+LOOKALIKES = [path for path in SAMPLE_FILES if path.name.startswith("lookalike--")]
+
+
+def expected_entry(path: Path) -> str:
+    return path.stem.split("--")[0]
+
+
+@cache
+def rule_matchers() -> dict[str, EventPattern]:
+    """moto's EventBridge matcher for each synthesized rule, by catalog entry id."""
+    return {
+        entry_id: EventPattern.load(json.dumps(pattern))
+        for entry_id, pattern in synth_alerting("default").rule_patterns().items()
+    }
+
+
+def matching_rules(event: Any) -> list[str]:
+    return sorted(
+        entry_id for entry_id, matcher in rule_matchers().items() if matcher.matches_event(event)
+    )
+
+
+# --- samples ----------------------------------------------------------------------------------
+
+
+def test_every_entry_has_a_sample() -> None:
+    assert {expected_entry(path) for path in WATCHED} == set(catalog.BY_ID)
+
+
+@pytest.mark.parametrize("path", WATCHED, ids=lambda path: path.stem)
+def test_sample_matches_its_rule_and_no_other(path: Path) -> None:
+    event = _load(path)
+    assert matching_rules(event) == [expected_entry(path)]
+    entry = classify(event)
+    assert entry is not None
+    assert entry.id == expected_entry(path)
+
+
+@pytest.mark.parametrize("path", LOOKALIKES, ids=lambda path: path.stem)
+def test_lookalike_matches_no_rule(path: Path) -> None:
+    event = _load(path)
+    assert matching_rules(event) == []
+    assert classify(event) is None
+
+
+def test_samples_are_real_shaped() -> None:
+    """EventBridge envelope plus the CloudTrail record (or Config change) AWS documents."""
+    envelope = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
+    for path in SAMPLE_FILES:
+        event = _load(path)
+        assert envelope <= set(event), path.name
+        detail = event["detail"]
+        if event["source"] == "aws.config":
+            assert {"configRuleName", "newEvaluationResult", "messageType"} <= set(detail)
+            continue
+        assert {
+            "eventVersion",
+            "userIdentity",
+            "eventTime",
+            "eventSource",
+            "eventName",
+            "awsRegion",
+            "sourceIPAddress",
+            "userAgent",
+            "eventID",
+            "eventType",
+            "recipientAccountId",
+        } <= set(detail), path.name
+        assert {"type", "principalId", "accountId"} <= set(detail["userIdentity"]), path.name
+        assert event["region"] == detail["awsRegion"] == "us-east-1"
+
+
+# --- one source of truth: classifier == EventBridge on mutated samples ------------------------
+
+INTERESTING = st.sampled_from(
+    [
+        "Root",
+        "IAMUser",
+        "AssumedRole",
+        "Yes",
+        "No",
+        "Success",
+        "Failure",
+        "NON_COMPLIANT",
+        "COMPLIANT",
+        "mfa-guardrails-",
+        "mfa-guardrails-x",
+        "aws.iam",
+        "aws.signin",
+        "DeactivateMFADevice",
+        "ConsoleLogin",
+        "",
+    ]
+)
+VALUES = st.recursive(
+    INTERESTING | st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["type", "MFAUsed", "ConsoleLogin", "x"]), children)
+    ),
+    max_leaves=6,
+)
+DELETE = object()
+
+
+def _paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append((*prefix, key))
+            found += _paths(value, (*prefix, key))
+    return found
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_classifier_agrees_with_eventbridge_on_mutated_samples(data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(SAMPLE_FILES), label="sample")
+    event = copy.deepcopy(_load(path))
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        paths = _paths(event)
+        if not paths:
+            break
+        target = data.draw(st.sampled_from(paths), label="path")
+        value = data.draw(st.just(DELETE) | VALUES, label="value")
+        parent = event
+        for key in target[:-1]:
+            parent = parent[key]
+        if value is DELETE:
+            del parent[target[-1]]
+        else:
+            parent[target[-1]] = value
+    rules = matching_rules(event)
+    assert len(rules) <= 1, f"entries are not disjoint: {rules}"
+    entry = classify(event)
+    assert (entry.id if entry else None) == (rules[0] if rules else None)
+
+
+# --- catalog hygiene --------------------------------------------------------------------------
+
+
+def test_catalog_entries_are_complete() -> None:
+    ids = [entry.id for entry in catalog.ENTRIES]
+    assert len(ids) == len(set(ids))
+    for entry in catalog.ENTRIES:
+        assert entry.title.isascii(), entry.id  # SNS subjects must be ASCII
+        assert len(entry.title) <= 70, entry.id  # leaves room for severity and account id
+        assert entry.why
+        assert entry.what_to_do
+        assert entry.shows, entry.id
+        assert entry.severity in catalog.Severity
+
+
+def test_config_rules_are_matched_by_prefix() -> None:
+    pattern = catalog.BY_ID["config-rule-noncompliant"].pattern()
+    assert pattern["detail"]["configRuleName"] == [{"prefix": catalog.CONFIG_RULE_PREFIX}]
+
+
+def test_markdown_table_is_in_readme() -> None:
+    """README's table between the catalog markers is exactly ``markdown_table()``.
+
+    To update it, paste the output of
+    ``python -c "from constructs_lib.alerting.runtime.catalog import markdown_table as t;
+    print(t(), end='')"`` between the markers.
+    """
+    readme = (ROOT / "README.md").read_text()
+    missing = f"README.md needs the catalog table between {README_START} and {README_END}"
+    assert README_START in readme, missing
+    assert README_END in readme, missing
+    section = readme.split(README_START, 1)[1].split(README_END, 1)[0]
+    assert section.strip() == catalog.markdown_table().strip()
+
+
+# --- the runtime ships alone --------------------------------------------------------------------
+
+
+def test_runtime_imports_neither_cdk_nor_boto3() -> None:
+    code = (
+        "import sys, constructs_lib.alerting.runtime.handler as h; "
+        "assert h.ENTRIES; "
+        "print(sorted(m for m in ('aws_cdk', 'boto3', 'jsii') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_runtime_works_as_the_lambda_code_root() -> None:
+    """In Lambda the runtime folder is the root and the handler is "handler.handler"."""
+    code = (
+        "import json, sys; sys.path.insert(0, '.'); import handler; "
+        f"event = json.load(open({str(SAMPLES / 'root-signin-no-mfa.json')!r})); "
+        "print(handler.classify(event).id)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", code],
+        cwd=RUNTIME,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "root-signin-no-mfa"

@@ -1,0 +1,128 @@
+"""The organization topology: SCPs and a service-managed StackSet from the management account,
+a baseline for the management account itself, and the central bus + alerting in the security
+account. Synthesized once from examples/organization.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_lib.alerting.runtime.catalog import ENTRIES
+from tests.policy.matrix import resources_of
+from tests.synth import ROOT, Synthesized
+
+ORGANIZATION = json.loads((ROOT / "examples" / "organization.json").read_text())
+P = "mfa-guardrails:"
+
+
+@pytest.fixture(scope="module")
+def org(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
+    return synthesize(ORGANIZATION)
+
+
+@pytest.fixture(scope="module")
+def stack_set_template(org: Synthesized) -> dict[str, Any]:
+    (path,) = Path(org.outdir).glob("*.stackset.template.json")
+    template: dict[str, Any] = json.loads(path.read_text())
+    return template
+
+
+def test_stacks_land_in_the_right_accounts(org: Synthesized) -> None:
+    assert set(org.templates) == {
+        "MfaGuardrailsManagement", "MfaGuardrailsManagementBaseline",
+        "MfaGuardrailsManagementForwarding", "MfaGuardrailsSecurity", "MfaGuardrailsPipeline",
+    }  # fmt: skip
+    stacks = {s.stack_name: s for s in org.stacks}
+    assert stacks["MfaGuardrailsManagement"].account == ORGANIZATION[P + "management-account-id"]
+    assert (
+        stacks["MfaGuardrailsManagementBaseline"].account
+        == (ORGANIZATION[P + "management-account-id"])
+    )
+    assert stacks["MfaGuardrailsManagementForwarding"].region == "us-east-1"
+    assert stacks["MfaGuardrailsSecurity"].account == ORGANIZATION[P + "security-account-id"]
+
+
+def test_stack_set_is_service_managed_with_auto_deployment(org: Synthesized) -> None:
+    (stack_set,) = resources_of(
+        org.templates["MfaGuardrailsManagement"], "AWS::CloudFormation::StackSet"
+    ).values()
+    assert stack_set["PermissionModel"] == "SERVICE_MANAGED"
+    assert stack_set["CallAs"] == "SELF"
+    assert stack_set["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert stack_set["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
+    (group,) = stack_set["StackInstancesGroup"]
+    assert group["DeploymentTargets"]["OrganizationalUnitIds"] == ORGANIZATION[P + "target-ou-ids"]
+    assert group["Regions"] == ORGANIZATION[P + "target-regions"]
+    assert stack_set["OperationPreferences"] == {
+        "MaxConcurrentPercentage": 25,
+        "FailureTolerancePercentage": 10,
+        "RegionConcurrencyType": "PARALLEL",
+    }
+
+
+def test_stack_set_template_is_the_baseline_and_environment_agnostic(
+    stack_set_template: dict[str, Any],
+) -> None:
+    text = json.dumps(stack_set_template)
+    assert "111111111111" not in text  # the management account
+    # The only fixed places are the central bus (a fact of the configuration) and the home-region
+    # condition; everything else resolves in the member account and region.
+    central_bus = "arn:aws:events:us-east-1:222222222222:event-bus/mfa-guardrails-central"
+    rest = text.replace(central_bus, "").replace('{"Ref": "AWS::Region"}, "us-east-1"', "")
+    assert "us-east-1" not in rest
+    assert "222222222222" not in rest
+    types = {r["Type"] for r in stack_set_template["Resources"].values()}
+    assert "AWS::Lambda::Function" not in types  # no assets: nothing to stage per region
+    assert {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group", "AWS::Events::Rule"} <= types
+
+
+def test_global_iam_resources_exist_in_the_home_region_only(
+    stack_set_template: dict[str, Any],
+) -> None:
+    conditions = stack_set_template["Conditions"]
+    (name,) = conditions
+    assert conditions[name] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    named_global = {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group"}
+    resources = stack_set_template["Resources"].values()
+    assert {r["Type"] for r in resources if r.get("Condition") == name} == named_global
+    # The forwarding role has a generated, per-stack name: one per region is fine.
+    assert all(r.get("Condition") is None for r in resources if r["Type"] == "AWS::Events::Rule")
+
+
+def test_forwarding_rules_carry_role_retry_policy_and_dlq(
+    stack_set_template: dict[str, Any],
+) -> None:
+    rules = resources_of(stack_set_template, "AWS::Events::Rule")
+    assert len(rules) == len(ENTRIES)
+    for rule in rules.values():
+        (target,) = rule["Targets"]
+        assert ":event-bus/mfa-guardrails-central" in json.dumps(target["Arn"])
+        assert "222222222222" in json.dumps(target["Arn"])
+        assert "RoleArn" in target
+        assert target["DeadLetterConfig"]["Arn"]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        assert rule["Name"].startswith("mfa-guardrails-forward-")
+
+
+def test_central_bus_accepts_only_the_organization(org: Synthesized) -> None:
+    template = org.templates["MfaGuardrailsSecurity"]
+    (policy,) = resources_of(template, "AWS::Events::EventBusPolicy").values()
+    statement = policy["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": ORGANIZATION[P + "organization-id"]}
+    }
+    (bus,) = resources_of(template, "AWS::Events::EventBus").values()
+    assert bus["Name"] == "mfa-guardrails-central"
+
+
+def test_security_alert_rules_listen_on_the_central_bus(org: Synthesized) -> None:
+    rules = resources_of(org.templates["MfaGuardrailsSecurity"], "AWS::Events::Rule")
+    assert len(rules) == len(ENTRIES)
+    for rule in rules.values():
+        assert "EventBusName" in rule
+        assert rule["Name"].startswith("mfa-guardrails-")
