@@ -68,6 +68,38 @@ def cold_imports(runs: int, env: dict[str, str]) -> list[tuple[str, float]]:
     return rows
 
 
+def notifier_per_event_microseconds(events: int = 10_000) -> tuple[float, float]:
+    """Median cost of formatting one alert, and of classifying + formatting it (in-process)."""
+    import gc
+    import json
+
+    from constructs_lib.alerting.runtime import handler
+
+    samples = [
+        json.loads(path.read_text())
+        for path in sorted((ROOT / "tests" / "samples").glob("*.json"))
+        if not path.name.startswith("lookalike")
+    ]
+    pairs = [(event, handler.classify(event)) for event in samples]
+    work = [pairs[i % len(pairs)] for i in range(events)]
+    clock = time.perf_counter_ns
+    formatting: list[int] = []
+    end_to_end: list[int] = []
+    gc.disable()
+    try:
+        for event, entry in work:
+            start = clock()
+            handler.format_message(event, entry)
+            formatting.append(clock() - start)
+        for event, _ in work:
+            start = clock()
+            handler.build_message(event)
+            end_to_end.append(clock() - start)
+    finally:
+        gc.enable()
+    return statistics.median(formatting) / 1000, statistics.median(end_to_end) / 1000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="mfa-guardrails benchmarks")
     parser.add_argument("--runs", type=int, default=5)
@@ -80,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     empty = median_synth("empty", args.runs, env)
     full = median_synth("full", args.runs, env)
     full_nag = median_synth("full-nag", args.runs, env)
+    organization = median_synth("organization-nag", args.runs, env)
     rows += [
         (
             "synth: empty app, aws-cdk-lib defaults (built-in validation on)",
@@ -89,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("synth: every stack, no cdk-nag", f"{full:.2f} s"),
         ("synth: every stack, with cdk-nag", f"{full_nag:.2f} s"),
         ("ratio full/empty, no cdk-nag", f"{full / empty:.2f}"),
+        ("synth: organization example, every stack, with cdk-nag", f"{organization:.2f} s"),
+        ("ratio organization/empty, with cdk-nag", f"{organization / empty:.2f}"),
     ]
     test_samples = [
         wall_seconds([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], env)
@@ -102,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for module, seconds in cold_imports(args.runs, env):
         rows.append((f"cold import {module}", f"{seconds * 1000:.1f} ms"))
+    formatting, end_to_end = notifier_per_event_microseconds()
+    rows.append(("notifier format_message per event (median of 10,000)", f"{formatting:.1f} µs"))
+    rows.append(("notifier classify + format per event (median of 10,000)", f"{end_to_end:.1f} µs"))
 
     print(f"| measure (median of {args.runs} unless noted) | value |")
     print("|---|---|")

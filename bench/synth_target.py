@@ -2,7 +2,8 @@
 
 Variants: ``empty-default`` (an empty App with aws-cdk-lib defaults), ``empty`` (an empty App
 with app.py's settings), ``full`` (every stack of the cdk.json default configuration),
-``full-nag`` (the same with cdk-nag, as app.py synthesizes it).
+``full-nag`` (the same with cdk-nag, as app.py synthesizes it), ``organization-nag`` (the
+organization example, examples/organization.json, with cdk-nag).
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ def main(variant: str, outdir: str) -> None:
         App(outdir=outdir).synth()
         return
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    if variant == "organization-nag":
+        context.update(json.loads((ROOT / "examples" / "organization.json").read_text()))
     app = App(outdir=outdir, context=context, builtin_cloud_formation_validation=False)
-    if variant in {"full", "full-nag"}:
+    if variant in {"full", "full-nag", "organization-nag"}:
         from mfa_guardrails.config import load_config
         from stacks import add_topology
 
         add_topology(app, load_config(app.node.get_all_context()))
-    if variant == "full-nag":
+    if variant in {"full-nag", "organization-nag"}:
         from cdk_nag import AwsSolutionsChecks
 
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
