@@ -39,6 +39,11 @@ _GITHUB_OIDC_PROVIDER_ARN = re.compile(
 _SLACK_WORKSPACE_ID = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+# AWS Config's MaximumExecutionFrequency values.
+CONFIG_RULE_FREQUENCIES = (
+    "One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours",
+)  # fmt: skip
+_CONFIG_RULE_FREQUENCY = re.compile("^(?:" + "|".join(CONFIG_RULE_FREQUENCIES) + ")$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 
 
@@ -86,6 +91,9 @@ class GuardrailsConfig:
     allow_security_in_management: bool = False
     target_ou_ids: tuple[str, ...] = ()
     target_regions: tuple[str, ...] = ()
+    config_rule_frequency: str = "TwentyFour_Hours"
+    require_hardware_root_mfa: bool = False
+    require_operations_contact: bool = False
     attach_to_group_names: tuple[str, ...] = ()
     attach_to_role_names: tuple[str, ...] = ()
     pipeline_github_repository: str | None = None
@@ -269,6 +277,11 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         "use an OU id like ou-ab12-cd34ef56, or the root id like r-ab12 "
         "(aws organizations list-roots)"),
     "target-regions": _regions,
+    "config-rule-frequency": _Optional(
+        _CONFIG_RULE_FREQUENCY, "is not an AWS Config execution frequency",
+        f"use one of {', '.join(CONFIG_RULE_FREQUENCIES)}", default="TwentyFour_Hours"),
+    "require-hardware-root-mfa": _flag,
+    "require-operations-contact": _flag,
     "attach-to-group-names": _EachMatches(
         _IAM_NAME, "is not an IAM group name",
         "use the group's name (letters, digits and +=,.@_-), not its ARN"),

@@ -5,25 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_config as config_service
 from constructs import Construct
 
+from constructs_lib.detective import DetectiveControls, DetectiveControlsProps
 from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
 from mfa_guardrails.config import GuardrailsConfig
 
+_FREQUENCIES = {
+    "One_Hour": config_service.MaximumExecutionFrequency.ONE_HOUR,
+    "Three_Hours": config_service.MaximumExecutionFrequency.THREE_HOURS,
+    "Six_Hours": config_service.MaximumExecutionFrequency.SIX_HOURS,
+    "Twelve_Hours": config_service.MaximumExecutionFrequency.TWELVE_HOURS,
+    "TwentyFour_Hours": config_service.MaximumExecutionFrequency.TWENTY_FOUR_HOURS,
+}
+
+
+def force_mfa_props(config: GuardrailsConfig) -> ForceMfaProps:
+    return ForceMfaProps(
+        attach=config.enforcing,
+        attach_to_group_names=config.attach_to_group_names,
+        attach_to_role_names=config.attach_to_role_names,
+    )
+
+
+def detective_props(
+    config: GuardrailsConfig, *, recovery_readiness: bool
+) -> DetectiveControlsProps:
+    """Config rules of a baseline that lives in the home region (the global rules' one region)."""
+    return DetectiveControlsProps(
+        include_global_rules=True,
+        recovery_readiness=recovery_readiness,
+        maximum_execution_frequency=_FREQUENCIES[config.config_rule_frequency],
+        require_hardware_root_mfa=config.require_hardware_root_mfa,
+        require_operations_contact=config.require_operations_contact,
+    )
+
 
 class AccountBaselineStack(Stack):
-    """Force-MFA policy and group for one account (single-account topology, or a member)."""
+    """Force-MFA policy and group, the MFA Config rules and the recovery-readiness check, for
+    one account (single-account topology, or the management account), in the home region."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: GuardrailsConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.force_mfa = ForceMfa(
-            self,
-            "ForceMfa",
-            props=ForceMfaProps(
-                attach=config.enforcing,
-                attach_to_group_names=config.attach_to_group_names,
-                attach_to_role_names=config.attach_to_role_names,
-            ),
+        self.force_mfa = ForceMfa(self, "ForceMfa", props=force_mfa_props(config))
+        self.detective = DetectiveControls(
+            self, "Detective", props=detective_props(config, recovery_readiness=True)
         )

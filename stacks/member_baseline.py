@@ -11,10 +11,12 @@ from cdk_stacksets import StackSetStack
 from constructs import Construct
 
 from constructs_lib.alerting.runtime.catalog import ENTRIES
-from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
+from constructs_lib.detective import DetectiveControls
+from constructs_lib.force_mfa import ForceMfa
 from constructs_lib.forwarding import EventForwarding, EventForwardingProps
 from constructs_lib.regional import deploy_only_in
 from mfa_guardrails.config import GuardrailsConfig
+from stacks.account_baseline import detective_props, force_mfa_props
 
 CENTRAL_BUS_NAME = "mfa-guardrails-central"
 
@@ -29,16 +31,16 @@ def central_bus_arn(config: GuardrailsConfig) -> str:
 class MemberBaselineStack(StackSetStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: GuardrailsConfig) -> None:
         super().__init__(scope, construct_id)
-        force_mfa = ForceMfa(
-            self,
-            "ForceMfa",
-            props=ForceMfaProps(
-                attach=config.enforcing,
-                attach_to_group_names=config.attach_to_group_names,
-                attach_to_role_names=config.attach_to_role_names,
-            ),
-        )
+        # Global resources in the home region only: IAM names would collide in a second region,
+        # and global Config rules would report every finding twice.
+        force_mfa = ForceMfa(self, "ForceMfa", props=force_mfa_props(config))
         deploy_only_in(force_mfa, config.home_region)
+        # No readiness Lambda here (a StackSet template must be asset-free): the check runs in
+        # each account's own CLI report, and the managed rules cover root and user MFA.
+        detective = DetectiveControls(
+            self, "Detective", props=detective_props(config, recovery_readiness=False)
+        )
+        deploy_only_in(detective, config.home_region)
         # In every region: IAM, account and root sign-in events arrive in us-east-1 only, but
         # IAM users' console sign-ins are recorded in the region they sign in to; a rule where
         # nothing arrives costs nothing.

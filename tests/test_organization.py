@@ -77,7 +77,8 @@ def test_stack_set_template_is_the_baseline_and_environment_agnostic(
     assert "222222222222" not in rest
     types = {r["Type"] for r in stack_set_template["Resources"].values()}
     assert "AWS::Lambda::Function" not in types  # no assets: nothing to stage per region
-    assert {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group", "AWS::Events::Rule"} <= types
+    assert {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group", "AWS::Events::Rule",
+            "AWS::Config::ConfigRule"} <= types  # fmt: skip
 
 
 def test_global_iam_resources_exist_in_the_home_region_only(
@@ -86,7 +87,7 @@ def test_global_iam_resources_exist_in_the_home_region_only(
     conditions = stack_set_template["Conditions"]
     (name,) = conditions
     assert conditions[name] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
-    named_global = {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group"}
+    named_global = {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group", "AWS::Config::ConfigRule"}
     resources = stack_set_template["Resources"].values()
     assert {r["Type"] for r in resources if r.get("Condition") == name} == named_global
     # The forwarding role has a generated, per-stack name: one per region is fine.

@@ -1,0 +1,236 @@
+"""Detective controls: AWS Config rules that find accounts and users that could not recover from a
+lost MFA device, or never had one.
+
+* AWS managed rules: ROOT_ACCOUNT_MFA_ENABLED, IAM_USER_MFA_ENABLED,
+  MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS, SECURITY_ACCOUNT_INFORMATION_PROVIDED, and
+  ROOT_ACCOUNT_HARDWARE_MFA_ENABLED when hardware root MFA is required;
+* ``mfa-guardrails-recovery-readiness``: a periodic custom rule whose small Lambda checks what the
+  managed rules do not (``runtime/readiness.py``): a contact phone the recovery call can reach,
+  alternate contacts, and a second MFA device for every console user.
+
+Every rule here evaluates IAM or the Account, which are global: deployed in two regions, each
+finding would be reported twice. The construct does not guess the region; the stack passes
+``include_global_rules`` (True in the home region only), and :func:`global_rule_placement`
+raises when a set of regions would hold them more than once, or nowhere.
+
+Every rule is named ``mfa-guardrails-…`` so alerts (and the guardrail SCP) match them by prefix.
+AWS Config itself (a configuration recorder) must already be on in the region: Config rules cannot
+be created without one, and most organizations already run it through Control Tower or their own
+baseline, so this construct does not create a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_config as config
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from constructs_lib.naming import PRODUCT_PREFIX
+
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+READINESS_RULE_NAME = f"{PRODUCT_PREFIX}recovery-readiness"
+READINESS_FUNCTION_NAME = f"{PRODUCT_PREFIX}recovery-readiness"
+# Not in aws_config.ManagedRuleIdentifiers (aws-cdk-lib 2.275); a documented managed rule.
+SECURITY_ACCOUNT_INFORMATION_PROVIDED = "SECURITY_ACCOUNT_INFORMATION_PROVIDED"
+# Read-only calls of runtime/readiness.py; config:PutEvaluations writes the result.
+READINESS_ACCOUNT_ACTIONS = ("account:GetContactInformation", "account:GetAlternateContact")
+READINESS_IAM_USER_ACTIONS = ("iam:GetLoginProfile", "iam:ListMFADevices")
+READINESS_UNSCOPED_ACTIONS = ("iam:GetAccountSummary", "iam:ListUsers", "config:PutEvaluations")
+
+
+def rule_name(identifier: str) -> str:
+    """``ROOT_ACCOUNT_MFA_ENABLED`` -> ``mfa-guardrails-root-account-mfa-enabled``."""
+    return PRODUCT_PREFIX + identifier.lower().replace("_", "-")
+
+
+def global_rule_placement(*, home_region: str, regions: Sequence[str]) -> dict[str, bool]:
+    """Which of ``regions`` gets ``include_global_rules=True``: the home region, and only it.
+
+    ``regions`` are every region a detective-controls stack is deployed to (an empty list means
+    the home region alone). Raises ValueError when the global rules would be deployed in no
+    region or in several (duplicate findings for the same IAM users and root).
+    """
+    placement = {region: region == home_region for region in regions or (home_region,)}
+    validate_global_rule_placement(placement)
+    return placement
+
+
+def validate_global_rule_placement(placement: Mapping[str, bool]) -> str:
+    """Return the single region holding the global-IAM rules, or raise ValueError."""
+    holders = sorted(region for region, include in placement.items() if include)
+    if len(holders) == 1:
+        return holders[0]
+    if not holders:
+        raise ValueError(
+            "mfa-guardrails detective controls: the global IAM/account Config rules would be "
+            f"deployed in no region (regions: {', '.join(sorted(placement)) or 'none'}). Fix: "
+            "include the home region among the deployed regions, so exactly one region holds them"
+        )
+    raise ValueError(
+        "mfa-guardrails detective controls: the global IAM/account Config rules would be "
+        f"deployed in {len(holders)} regions ({', '.join(holders)}), reporting every finding "
+        f"{len(holders)} times. Fix: set include_global_rules only in the home region"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DetectiveControlsProps:
+    """What the detective controls deploy.
+
+    ``include_global_rules`` is decided by the stack from its region (True in the home region
+    only; see :func:`global_rule_placement`). All current rules are global, so False deploys
+    nothing: the flag keeps region placement in one place as regional rules are added.
+    ``require_operations_contact`` makes a missing OPERATIONS alternate contact a finding too.
+    ``recovery_readiness=False`` deploys the managed rules only, with no Lambda and no asset: a
+    StackSet template must be asset-free (there, place the rules with
+    ``constructs_lib.regional.deploy_only_in(construct, home_region)``, and run the readiness
+    check centrally or with ``python -m mfa_guardrails.readiness``).
+    """
+
+    include_global_rules: bool
+    recovery_readiness: bool = True
+    maximum_execution_frequency: config.MaximumExecutionFrequency = (
+        config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS
+    )
+    require_hardware_root_mfa: bool = False
+    require_operations_contact: bool = False
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
+
+
+class DetectiveControls(Construct):
+    """The MFA Config rules and the recovery-readiness custom rule with its Lambda."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: DetectiveControlsProps
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.rules: dict[str, config.IRule] = {}
+        self.function: lambda_.Function | None = None
+        if not props.include_global_rules:
+            return
+        identifiers = [
+            config.ManagedRuleIdentifiers.ROOT_ACCOUNT_MFA_ENABLED,
+            config.ManagedRuleIdentifiers.IAM_USER_MFA_ENABLED,
+            config.ManagedRuleIdentifiers.MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS,
+            SECURITY_ACCOUNT_INFORMATION_PROVIDED,
+        ]
+        if props.require_hardware_root_mfa:
+            identifiers.append(config.ManagedRuleIdentifiers.ROOT_ACCOUNT_HARDWARE_MFA_ENABLED)
+        for identifier in identifiers:
+            self.rules[identifier] = config.ManagedRule(
+                self,
+                identifier,
+                identifier=identifier,
+                config_rule_name=rule_name(identifier),
+                description=f"mfa-guardrails: AWS managed rule {identifier}",
+                maximum_execution_frequency=props.maximum_execution_frequency,
+            )
+        if not props.recovery_readiness:
+            return
+        self.function = self._readiness_function(props)
+        self.rules["RECOVERY_READINESS"] = config.CustomRule(
+            self,
+            "RecoveryReadiness",
+            # By reference: the rule then depends on the invoke permission only; a dependency on
+            # the function itself would repeat the GetAtt in SourceIdentifier (cfn-lint W3005).
+            lambda_function=lambda_.Function.from_function_attributes(
+                self,
+                "ReadinessFunctionRef",
+                function_arn=self.function.function_arn,
+                same_environment=True,
+            ),
+            periodic=True,
+            configuration_changes=False,
+            config_rule_name=READINESS_RULE_NAME,
+            description="mfa-guardrails: can the account and its console users recover from a "
+            "lost MFA device? The annotation says what to fix.",
+            maximum_execution_frequency=props.maximum_execution_frequency,
+            input_parameters={
+                "requireOperationsContact": "true" if props.require_operations_contact else "false"
+            },
+        )
+
+    def _readiness_function(self, props: DetectiveControlsProps) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self,
+            "ReadinessLogs",
+            log_group_name=f"/aws/lambda/{READINESS_FUNCTION_NAME}",
+            retention=props.log_retention,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        role = iam.Role(
+            self,
+            "ReadinessRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="mfa-guardrails: read-only recovery-readiness checks, PutEvaluations",
+        )
+        own_user_arns = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:user/*"
+        policy = iam.Policy(
+            self,
+            "ReadinessPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadAccountContacts",
+                    actions=list(READINESS_ACCOUNT_ACTIONS),
+                    resources=[f"arn:{Aws.PARTITION}:account::{Aws.ACCOUNT_ID}:account"],
+                ),
+                iam.PolicyStatement(
+                    sid="ReadUserConsoleAndMfa",
+                    actions=list(READINESS_IAM_USER_ACTIONS),
+                    resources=[own_user_arns],
+                ),
+                iam.PolicyStatement(
+                    sid="SummaryListAndEvaluations",
+                    actions=list(READINESS_UNSCOPED_ACTIONS),
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                ),
+            ],
+        )
+        role.attach_inline_policy(policy)
+        function = lambda_.Function(
+            self,
+            "ReadinessFunction",
+            function_name=READINESS_FUNCTION_NAME,
+            description="mfa-guardrails: recovery-readiness Config rule",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.handler",
+            code=lambda_.Code.from_asset(str(RUNTIME_DIR), exclude=["__pycache__", "*.pyc"]),
+            # An immutable reference, not the Role construct: CustomRule would attach
+            # AWSConfigRulesExecutionRole (config:Put*, config:Get*, s3:GetObject on every
+            # Config bucket) to a mutable role, and Function's dependency on the Role construct
+            # would repeat the GetAtt's (cfn-lint W3005). The inline policy is all it needs.
+            role=iam.Role.from_role_arn(self, "ReadinessRoleRef", role.role_arn, mutable=False),
+            log_group=log_group,
+            memory_size=256,
+            # One call per user for the login profile and one for devices: ~1,000 users fit.
+            timeout=Duration.minutes(5),
+        )
+        # The policy must exist before Config first invokes the function.
+        function.node.add_dependency(policy)
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="iam:GetAccountSummary, iam:ListUsers and config:PutEvaluations accept no "
+                "resource ARN; all three are read-only or write only this rule's evaluations.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5"
+                "[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]",
+                reason="The check reads the login profile and MFA devices of every IAM user of "
+                "this account (read-only); user/* is exactly that set.",
+            ),
+        )
+        return function
