@@ -356,6 +356,14 @@ def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
                 "is empty for the organization topology",
                 "list the OU ids (ou-...) or the root id (r-...) the baseline and SCPs target",
             )
+        if config.target_regions and config.home_region not in config.target_regions:
+            problems.add(
+                CONTEXT_PREFIX + "target-regions",
+                list(config.target_regions),
+                f"does not include the home region {config.home_region}: no member account "
+                "would get the Force-MFA policy or the global Config rules",
+                f"add {config.home_region} to target-regions, or change home-region",
+            )
         if "us-east-1" not in config.target_regions:
             problems.add(
                 CONTEXT_PREFIX + "target-regions",
