@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aws_cdk import Stack
@@ -9,13 +10,16 @@ from constructs import Construct
 
 from constructs_lib.alerting import Alerting
 from constructs_lib.central_bus import CentralEventBus, CentralEventBusProps
+from constructs_lib.detective import DetectiveControls
 from mfa_guardrails.config import GuardrailsConfig
+from stacks.account_baseline import detective_props
 from stacks.alerting import alerting_props
 from stacks.member_baseline import CENTRAL_BUS_NAME
 
 
 class SecurityStack(Stack):
-    """The central bus every account forwards to, and the alerting that listens on it."""
+    """The central bus every account forwards to, the alerting that listens on it, and the
+    organization-wide recovery-readiness check."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: GuardrailsConfig, **kwargs: Any
@@ -31,4 +35,15 @@ class SecurityStack(Stack):
         )
         self.alerting = Alerting(
             self, "Alerting", props=alerting_props(config, event_bus=self.central_bus.bus)
+        )
+        # The recovery-readiness check of every member, run here rather than in each account
+        # (the member StackSet stays asset-free); managed rules come from the StackSet.
+        self.readiness = DetectiveControls(
+            self,
+            "OrganizationReadiness",
+            props=replace(
+                detective_props(config, recovery_readiness=True),
+                managed_rules=False,
+                organization_wide=True,
+            ),
         )

@@ -127,3 +127,35 @@ def test_security_alert_rules_listen_on_the_central_bus(org: Synthesized) -> Non
     for rule in rules.values():
         assert "EventBusName" in rule
         assert rule["Name"].startswith("mfa-guardrails-")
+
+
+def test_security_account_checks_every_members_readiness(org: Synthesized) -> None:
+    template = org.templates["MfaGuardrailsSecurity"]
+    rules = resources_of(template, "AWS::Config::ConfigRule").values()
+    # Only the readiness rule: the managed rules reach the security account through the StackSet.
+    assert [r["ConfigRuleName"] for r in rules] == ["mfa-guardrails-recovery-readiness"]
+    functions = resources_of(template, "AWS::Lambda::Function")
+    (readiness,) = [f for f in functions.values()
+                    if f.get("FunctionName") == "mfa-guardrails-recovery-readiness"]  # fmt: skip
+    assert readiness["Environment"]["Variables"] == {"CHECK_ORGANIZATION_MEMBERS": "true"}
+    statements = [
+        s
+        for policy in resources_of(template, "AWS::IAM::Policy").values()
+        for s in policy["PolicyDocument"]["Statement"]
+    ]
+    by_sid = {s.get("Sid"): s for s in statements}
+    assert by_sid["ListMemberAccounts"]["Action"] == "organizations:ListAccounts"
+    assert by_sid["ReadMemberAccountContacts"]["Action"] == [
+        "account:GetContactInformation",
+        "account:GetAlternateContact",
+    ]
+    assert ":account/o-*/*" in json.dumps(by_sid["ReadMemberAccountContacts"]["Resource"])
+
+
+def test_organization_wide_readiness_needs_the_lambda() -> None:
+    from constructs_lib.detective import DetectiveControlsProps
+
+    with pytest.raises(ValueError, match="set recovery_readiness=True"):
+        DetectiveControlsProps(
+            include_global_rules=True, recovery_readiness=False, organization_wide=True
+        )

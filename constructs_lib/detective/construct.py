@@ -32,6 +32,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_lib.detective.runtime.handler import ORGANIZATION_WIDE_ENV
 from constructs_lib.naming import PRODUCT_PREFIX
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -43,6 +44,23 @@ SECURITY_ACCOUNT_INFORMATION_PROVIDED = "SECURITY_ACCOUNT_INFORMATION_PROVIDED"
 READINESS_ACCOUNT_ACTIONS = ("account:GetContactInformation", "account:GetAlternateContact")
 READINESS_IAM_USER_ACTIONS = ("iam:GetLoginProfile", "iam:ListMFADevices")
 READINESS_UNSCOPED_ACTIONS = ("iam:GetAccountSummary", "iam:ListUsers", "config:PutEvaluations")
+
+
+def _organization_statements() -> list[iam.PolicyStatement]:
+    """Read member accounts' contacts from the delegated administrator (organization-wide)."""
+    return [
+        iam.PolicyStatement(
+            sid="ReadMemberAccountContacts",
+            actions=list(READINESS_ACCOUNT_ACTIONS),
+            # account::<management account id>:account/o-<org id>/<member id>
+            resources=[f"arn:{Aws.PARTITION}:account::*:account/o-*/*"],
+        ),
+        iam.PolicyStatement(
+            sid="ListMemberAccounts",
+            actions=["organizations:ListAccounts"],
+            resources=["*"],
+        ),
+    ]
 
 
 def rule_name(identifier: str) -> str:
@@ -102,6 +120,15 @@ class DetectiveControlsProps:
     require_hardware_root_mfa: bool = False
     require_operations_contact: bool = False
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
+    managed_rules: bool = True
+    organization_wide: bool = False
+
+    def __post_init__(self) -> None:
+        if self.organization_wide and not self.recovery_readiness:
+            raise ValueError(
+                "DetectiveControlsProps: organization_wide checks run in the recovery-readiness "
+                "Lambda; set recovery_readiness=True, or organization_wide=False"
+            )
 
 
 class DetectiveControls(Construct):
@@ -123,7 +150,9 @@ class DetectiveControls(Construct):
         ]
         if props.require_hardware_root_mfa:
             identifiers.append(config.ManagedRuleIdentifiers.ROOT_ACCOUNT_HARDWARE_MFA_ENABLED)
-        for identifier in identifiers:
+        # The security account of an organization gets the managed rules from the member
+        # StackSet already; the same names twice in one account would collide.
+        for identifier in identifiers if props.managed_rules else []:
             self.rules[identifier] = config.ManagedRule(
                 self,
                 identifier,
@@ -191,6 +220,7 @@ class DetectiveControls(Construct):
                     actions=list(READINESS_UNSCOPED_ACTIONS),
                     resources=["*"],
                 ),
+                *(_organization_statements() if props.organization_wide else []),
                 iam.PolicyStatement(
                     sid="WriteOwnLogs",
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -215,11 +245,23 @@ class DetectiveControls(Construct):
             role=iam.Role.from_role_arn(self, "ReadinessRoleRef", role.role_arn, mutable=False),
             log_group=log_group,
             memory_size=256,
-            # One call per user for the login profile and one for devices: ~1,000 users fit.
+            # One call per user for the login profile and one for devices: ~1,000 users fit,
+            # or two calls per member account organization-wide.
             timeout=Duration.minutes(5),
+            environment={ORGANIZATION_WIDE_ENV: "true"} if props.organization_wide else None,
         )
         # The policy must exist before Config first invokes the function.
         function.node.add_dependency(policy)
+        if props.organization_wide:
+            Validations.of(policy).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM5"
+                    "[Resource::arn:<AWS::Partition>:account::*:account/o-*/*]",
+                    reason="Reads (only) the contacts of every member account of the "
+                    "organization this account administers: member ARNs are "
+                    "account::<management id>:account/<org id>/<member id>, all unknown here.",
+                )
+            )
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",

@@ -55,6 +55,9 @@ ANNOTATION_LIMIT = 256  # PutEvaluations: Annotation is 1-256 characters
 BATCH_LIMIT = 100  # PutEvaluations: at most 100 evaluations per call
 SCHEDULED = "ScheduledNotification"
 REQUIRE_OPERATIONS_CONTACT = "requireOperationsContact"
+# Set by the construct in the security (delegated-admin) account: also check every member
+# account's recovery contacts centrally, instead of a Lambda in each account.
+ORGANIZATION_WIDE_ENV = "CHECK_ORGANIZATION_MEMBERS"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -215,6 +218,40 @@ def build_evaluations(findings: Sequence[Finding], invocation: Invocation) -> li
     return evaluations
 
 
+def member_evaluations(
+    readiness: Clients,
+    member_ids: Iterable[str],
+    invocation: Invocation,
+) -> list[dict[str, Any]]:
+    """One AWS::::Account evaluation per member: its contact checks, through the Account API's
+    ``AccountId`` (the IAM checks need a role in the member; the managed rules cover them)."""
+    evaluations = []
+    for member in member_ids:
+        if member == invocation.account_id:
+            continue
+        findings = evaluate_account(
+            readiness, member, require_operations_contact=invocation.require_operations_contact
+        )
+        evaluations.append(
+            {
+                "ComplianceResourceType": ACCOUNT_RESOURCE_TYPE,
+                "ComplianceResourceId": member,
+                "ComplianceType": _compliance(worst(f.status for f in findings)),
+                "Annotation": summarise(findings),
+                "OrderingTimestamp": invocation.ordering_timestamp,
+            }
+        )
+    return evaluations
+
+
+def organization_member_ids() -> list[str]:
+    """Active accounts of the organization (the caller must be its delegated administrator)."""
+    import boto3
+
+    pages = boto3.client("organizations").get_paginator("list_accounts").paginate()
+    return [a["Id"] for page in pages for a in page["Accounts"] if a.get("Status") == "ACTIVE"]
+
+
 def _batches(items: Sequence[dict[str, Any]], size: int) -> Iterable[Sequence[dict[str, Any]]]:
     return (items[start : start + size] for start in range(0, len(items), size))
 
@@ -249,6 +286,7 @@ def handler(
     context: Any,
     *,
     clients: Callable[[], tuple[Clients, Any]] = aws_clients,
+    members: Callable[[], Iterable[str]] = organization_member_ids,
 ) -> dict[str, Any]:
     """Config rule entry point: evaluate the account, write its evaluations, return a summary."""
     try:
@@ -262,6 +300,8 @@ def handler(
         readiness, require_operations_contact=invocation.require_operations_contact
     )
     evaluations = build_evaluations(findings, invocation)
+    if os.environ.get(ORGANIZATION_WIDE_ENV) == "true":
+        evaluations += member_evaluations(readiness, members(), invocation)
     put_evaluations(config, evaluations, invocation.result_token)
     result = {
         "rule": invocation.rule_name,
