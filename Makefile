@@ -44,7 +44,9 @@ diff: setup
 	npx --no-install cdk diff --all
 
 deploy: setup
-	npx --no-install cdk deploy --all --require-approval never
+	npx --no-install cdk deploy --all --require-approval never || { \
+	  echo "make deploy failed. If CDK said the environment is not bootstrapped, run once per account and region:"; \
+	  echo "  PATH=$(CURDIR)/$(VENV)/bin:\$$PATH npx cdk bootstrap aws://<account-id>/<region>"; exit 1; }
 
 bench: setup
 	$(PY) bench/run.py

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mfa_guardrails import checks
-from tests.synth import Synthesized
+from tests.synth import ROOT, Synthesized
 
 
 def test_nag_violations_are_reported_and_acknowledgments_counted(tmp_path: Path) -> None:
@@ -55,6 +57,20 @@ def test_synthesized_templates_are_cfn_lint_clean(default_synth: Synthesized) ->
     assert checks.lint_findings([s.template for s in stacks]) == []
 
 
+def test_organization_is_clean(
+    synthesize: Callable[[Mapping[str, Any]], Synthesized],
+) -> None:
+    """The organization example, StackSet template included: cfn-lint and cdk-nag clean."""
+    org = synthesize(json.loads((ROOT / "examples" / "organization.json").read_text()))
+    stacks = checks.stacks_in(org.outdir)
+    stack_sets = sorted(org.outdir.glob("*.stackset.template.json"))
+    assert len(stacks) == 5
+    assert len(stack_sets) == 1
+    assert checks.lint_findings([s.template for s in stacks] + stack_sets) == []
+    findings, _ = checks.nag_findings(org.outdir)
+    assert findings == []
+
+
 def test_synthesized_app_has_no_unresolved_nag_findings(default_synth: Synthesized) -> None:
     findings, acknowledged = checks.nag_findings(default_synth.outdir)
     assert findings == []
@@ -62,8 +78,10 @@ def test_synthesized_app_has_no_unresolved_nag_findings(default_synth: Synthesiz
 
 
 def test_main_job_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`make synth`'s core, through the pinned CLI: synth, nag, lint, summary, exit 0."""
-    assert checks.main(["--outdir", str(tmp_path / "cdk.out")]) == 0
+    """`make synth`'s core, through the pinned CLI: synth, nag, lint, summary, exit 0. The
+    organization example goes through the same code in-process (test_organization_is_clean)."""
+    argv = ["--outdir", str(tmp_path / "cdk.out"), "--only", "single-account"]
+    assert checks.main(argv) == 0
     out = capsys.readouterr().out
     assert "result: ok" in out
     assert "cdk-nag findings: 0 unresolved" in out
