@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     organization = median_synth("organization-nag", args.runs, env)
     rows += [
         (
-            "synth: empty app, aws-cdk-lib defaults (built-in validation on)",
+            "synth: empty app, aws-cdk-lib defaults, built-in validation on (median of 3)",
             f"{empty_default:.2f} s",
         ),
         ("synth: empty app, app.py settings", f"{empty:.2f} s"),

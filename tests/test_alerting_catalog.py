@@ -24,6 +24,7 @@ from moto.events.models import EventPattern
 
 from constructs_lib.alerting.runtime import catalog
 from constructs_lib.alerting.runtime.handler import classify
+from tests.events import dict_paths
 from tests.test_alerting_construct import synth_alerting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,22 +146,13 @@ VALUES = st.recursive(
 DELETE = object()
 
 
-def _paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.append((*prefix, key))
-            found += _paths(value, (*prefix, key))
-    return found
-
-
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_classifier_agrees_with_eventbridge_on_mutated_samples(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(SAMPLE_FILES), label="sample")
     event = copy.deepcopy(_load(path))
     for _ in range(data.draw(st.integers(1, 3), label="mutations")):
-        paths = _paths(event)
+        paths = dict_paths(event)
         if not paths:
             break
         target = data.draw(st.sampled_from(paths), label="path")

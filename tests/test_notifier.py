@@ -25,6 +25,7 @@ from moto.sns.models import sns_backends
 
 from constructs_lib.alerting.runtime import handler as notifier
 from constructs_lib.alerting.runtime.catalog import BY_ID, UNRECOGNIZED
+from tests.events import dict_paths
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
@@ -309,15 +310,6 @@ HOSTILE = (
 )
 
 
-def _leaf_paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.append((*prefix, key))
-            found += _leaf_paths(value, (*prefix, key))
-    return found
-
-
 @settings(
     max_examples=80,
     deadline=None,
@@ -327,7 +319,7 @@ def _leaf_paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]
 def test_mutated_samples_yield_exactly_one_message(sns: Sns, data: st.DataObject) -> None:
     event = copy.deepcopy(_load(data.draw(st.sampled_from(WATCHED), label="sample")))
     for target in data.draw(
-        st.lists(st.sampled_from(_leaf_paths(event["detail"])), min_size=1, max_size=4),
+        st.lists(st.sampled_from(dict_paths(event["detail"])), min_size=1, max_size=4),
         label="paths",
     ):
         parent: Any = event["detail"]
