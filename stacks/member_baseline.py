@@ -28,6 +28,14 @@ def central_bus_arn(config: GuardrailsConfig) -> str:
     )
 
 
+def forwarding_props(config: GuardrailsConfig) -> EventForwardingProps:
+    """Forward every catalog entry's events to the central bus (members and management)."""
+    return EventForwardingProps(
+        central_bus_arn=central_bus_arn(config),
+        patterns={entry.id: entry.pattern() for entry in ENTRIES},
+    )
+
+
 class MemberBaselineStack(StackSetStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: GuardrailsConfig) -> None:
         super().__init__(scope, construct_id)
@@ -44,11 +52,4 @@ class MemberBaselineStack(StackSetStack):
         # In every region: IAM, account and root sign-in events arrive in us-east-1 only, but
         # IAM users' console sign-ins are recorded in the region they sign in to; a rule where
         # nothing arrives costs nothing.
-        self.forwarding = EventForwarding(
-            self,
-            "Forwarding",
-            props=EventForwardingProps(
-                central_bus_arn=central_bus_arn(config),
-                patterns={entry.id: entry.pattern() for entry in ENTRIES},
-            ),
-        )
+        self.forwarding = EventForwarding(self, "Forwarding", props=forwarding_props(config))

@@ -6,15 +6,13 @@ from aws_cdk import Environment, Stack
 from constructs import Construct
 
 from constructs_lib.alerting.construct import EVENTS_REGION
-from constructs_lib.alerting.runtime.catalog import ENTRIES
-from constructs_lib.forwarding import EventForwardingProps
 from constructs_lib.pipeline_role import GitHubDeployRoleProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
 from stacks.account_baseline import AccountBaselineStack
 from stacks.alerting import AlertingStack
 from stacks.forwarding import ForwardingStack
 from stacks.management import ManagementStack
-from stacks.member_baseline import central_bus_arn
+from stacks.member_baseline import forwarding_props
 from stacks.pipeline import PipelineStack
 from stacks.security import SecurityStack
 
@@ -75,10 +73,7 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
         ForwardingStack(
             scope,
             "MfaGuardrailsManagementForwarding",
-            props=EventForwardingProps(
-                central_bus_arn=central_bus_arn(config),
-                patterns={entry.id: entry.pattern() for entry in ENTRIES},
-            ),
+            props=forwarding_props(config),
             env=Environment(account=config.management_account_id, region=EVENTS_REGION),
             description="mfa-guardrails: forward the management account's events (us-east-1)",
         ),
