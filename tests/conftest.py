@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.synth import Synthesized
+from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -43,3 +43,8 @@ def default_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Syn
 @pytest.fixture(scope="session")
 def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
     return synthesize(ENFORCE)
+
+
+@pytest.fixture(scope="session")
+def org_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
+    return synthesize(ORGANIZATION_EXAMPLE)

@@ -15,6 +15,10 @@ from mfa_guardrails.config import GuardrailsConfig, load_config
 from stacks import add_topology
 
 ROOT = Path(__file__).resolve().parent.parent
+# The organization example `make synth` checks beside the default (context overrides).
+ORGANIZATION_EXAMPLE: dict[str, Any] = json.loads(
+    (ROOT / "examples" / "organization.json").read_text()
+)
 
 
 def default_context() -> dict[str, Any]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mfa_guardrails import checks
-from tests.synth import ROOT, Synthesized
+from tests.synth import Synthesized
 
 
 def test_nag_violations_are_reported_and_acknowledgments_counted(tmp_path: Path) -> None:
@@ -57,11 +55,9 @@ def test_synthesized_templates_are_cfn_lint_clean(default_synth: Synthesized) ->
     assert checks.lint_findings([s.template for s in stacks]) == []
 
 
-def test_organization_is_clean(
-    synthesize: Callable[[Mapping[str, Any]], Synthesized],
-) -> None:
+def test_organization_is_clean(org_synth: Synthesized) -> None:
     """The organization example, StackSet template included: cfn-lint and cdk-nag clean."""
-    org = synthesize(json.loads((ROOT / "examples" / "organization.json").read_text()))
+    org = org_synth
     stacks = checks.stacks_in(org.outdir)
     stack_sets = sorted(org.outdir.glob("*.stackset.template.json"))
     assert len(stacks) == 5

@@ -5,7 +5,6 @@ account. Synthesized once from examples/organization.json."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,25 @@ import pytest
 
 from constructs_lib.alerting.runtime.catalog import ENTRIES
 from tests.policy.matrix import resources_of
-from tests.synth import ROOT, Synthesized
+from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
 
-ORGANIZATION = json.loads((ROOT / "examples" / "organization.json").read_text())
+ORGANIZATION = ORGANIZATION_EXAMPLE
 P = "mfa-guardrails:"
 
 
 @pytest.fixture(scope="module")
-def org(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
-    return synthesize(ORGANIZATION)
-
-
-@pytest.fixture(scope="module")
-def stack_set_template(org: Synthesized) -> dict[str, Any]:
-    (path,) = Path(org.outdir).glob("*.stackset.template.json")
+def stack_set_template(org_synth: Synthesized) -> dict[str, Any]:
+    (path,) = Path(org_synth.outdir).glob("*.stackset.template.json")
     template: dict[str, Any] = json.loads(path.read_text())
     return template
 
 
-def test_stacks_land_in_the_right_accounts(org: Synthesized) -> None:
-    assert set(org.templates) == {
+def test_stacks_land_in_the_right_accounts(org_synth: Synthesized) -> None:
+    assert set(org_synth.templates) == {
         "MfaGuardrailsManagement", "MfaGuardrailsManagementBaseline",
         "MfaGuardrailsManagementForwarding", "MfaGuardrailsSecurity", "MfaGuardrailsPipeline",
     }  # fmt: skip
-    stacks = {s.stack_name: s for s in org.stacks}
+    stacks = {s.stack_name: s for s in org_synth.stacks}
     assert stacks["MfaGuardrailsManagement"].account == ORGANIZATION[P + "management-account-id"]
     assert (
         stacks["MfaGuardrailsManagementBaseline"].account
@@ -46,9 +40,9 @@ def test_stacks_land_in_the_right_accounts(org: Synthesized) -> None:
     assert stacks["MfaGuardrailsSecurity"].account == ORGANIZATION[P + "security-account-id"]
 
 
-def test_stack_set_is_service_managed_with_auto_deployment(org: Synthesized) -> None:
+def test_stack_set_is_service_managed_with_auto_deployment(org_synth: Synthesized) -> None:
     (stack_set,) = resources_of(
-        org.templates["MfaGuardrailsManagement"], "AWS::CloudFormation::StackSet"
+        org_synth.templates["MfaGuardrailsManagement"], "AWS::CloudFormation::StackSet"
     ).values()
     assert stack_set["PermissionModel"] == "SERVICE_MANAGED"
     assert stack_set["CallAs"] == "SELF"
@@ -109,8 +103,8 @@ def test_forwarding_rules_carry_role_retry_policy_and_dlq(
         assert rule["Name"].startswith("mfa-guardrails-forward-")
 
 
-def test_central_bus_accepts_only_the_organization(org: Synthesized) -> None:
-    template = org.templates["MfaGuardrailsSecurity"]
+def test_central_bus_accepts_only_the_organization(org_synth: Synthesized) -> None:
+    template = org_synth.templates["MfaGuardrailsSecurity"]
     (policy,) = resources_of(template, "AWS::Events::EventBusPolicy").values()
     statement = policy["Statement"]
     assert statement["Action"] == "events:PutEvents"
@@ -121,16 +115,16 @@ def test_central_bus_accepts_only_the_organization(org: Synthesized) -> None:
     assert bus["Name"] == "mfa-guardrails-central"
 
 
-def test_security_alert_rules_listen_on_the_central_bus(org: Synthesized) -> None:
-    rules = resources_of(org.templates["MfaGuardrailsSecurity"], "AWS::Events::Rule")
+def test_security_alert_rules_listen_on_the_central_bus(org_synth: Synthesized) -> None:
+    rules = resources_of(org_synth.templates["MfaGuardrailsSecurity"], "AWS::Events::Rule")
     assert len(rules) == len(ENTRIES)
     for rule in rules.values():
         assert "EventBusName" in rule
         assert rule["Name"].startswith("mfa-guardrails-")
 
 
-def test_security_account_checks_every_members_readiness(org: Synthesized) -> None:
-    template = org.templates["MfaGuardrailsSecurity"]
+def test_security_account_checks_every_members_readiness(org_synth: Synthesized) -> None:
+    template = org_synth.templates["MfaGuardrailsSecurity"]
     rules = resources_of(template, "AWS::Config::ConfigRule").values()
     # Only the readiness rule: the managed rules reach the security account through the StackSet.
     assert [r["ConfigRuleName"] for r in rules] == ["mfa-guardrails-recovery-readiness"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,9 @@ from sarif_pydantic import Sarif
 from mfa_guardrails import checks
 from tests.policy.matrix import resources_of
 from tests.synth import ROOT, Synthesized
+from tests.test_docs import readme_commands
 
 WORKFLOW = ROOT / ".github" / "workflows" / "mfa-guardrails.yml"
-ORGANIZATION = json.loads((ROOT / "examples" / "organization.json").read_text())
-
-
-def readme_commands() -> set[str]:
-    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
-    lines = (line.split("#")[0].strip() for block in blocks for line in block.splitlines())
-    return {line for line in lines if line}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +40,7 @@ def test_every_action_is_pinned_to_a_commit_sha(workflow: dict[str, Any]) -> Non
 
 
 def test_jobs_run_exactly_readme_commands(workflow: dict[str, Any]) -> None:
-    documented = readme_commands()
+    documented = set(readme_commands())
     runs = {job: [s["run"] for s in steps(workflow, job) if "run" in s] for job in workflow["jobs"]}
     assert runs["check"] == ["make test", "make synth"]
     assert runs["deploy"] == ["make synth", "make diff", "make deploy"]
@@ -78,8 +71,8 @@ def test_only_the_main_branch_deploy_job_gets_an_oidc_token(workflow: dict[str, 
 
 
 @pytest.fixture(scope="module")
-def deploy_role(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> dict[str, Any]:
-    template = synthesize(ORGANIZATION).templates["MfaGuardrailsPipeline"]
+def deploy_role(org_synth: Synthesized) -> dict[str, Any]:
+    template = org_synth.templates["MfaGuardrailsPipeline"]
     (role,) = resources_of(template, "AWS::IAM::Role").values()
     (policy,) = resources_of(template, "AWS::IAM::Policy").values()
     return {"role": role, "policy": policy}

@@ -23,15 +23,10 @@ from tests.policy.matrix import (
     resolve,
     resources_of,
 )
-from tests.synth import ROOT, Synthesized, default_context
+from tests.synth import ORGANIZATION_EXAMPLE, Synthesized, default_context
 
-ORGANIZATION = json.loads((ROOT / "examples" / "organization.json").read_text())
+ORGANIZATION = ORGANIZATION_EXAMPLE
 CELLS = cells()
-
-
-@pytest.fixture(scope="session")
-def org_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
-    return synthesize(ORGANIZATION)
 
 
 @pytest.fixture(scope="session")
