@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: setup synth test bench diff deploy clean preflight
+.PHONY: setup synth test sweep bench diff deploy clean preflight
 
 preflight:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mfa-guardrails needs Python >= 3.11 (found " + sys.version.split()[0] + "): install it and make sure python3 points to it")'
@@ -38,6 +38,10 @@ test: setup
 	$(PY) -m pytest -q
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+
+## The whole policy sweep (every action of 11 services x every principal kind x MFA states).
+sweep: setup
+	$(PY) -m tests.policy.sweep
 
 ## Compare / deploy the configuration in cdk.json (needs AWS credentials and a bootstrapped account).
 diff: setup

@@ -44,6 +44,10 @@ CONFIG_RULE_FREQUENCIES = (
     "One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours",
 )  # fmt: skip
 _CONFIG_RULE_FREQUENCY = re.compile("^(?:" + "|".join(CONFIG_RULE_FREQUENCIES) + ")$")
+CDK_DEFAULT_QUALIFIER = "hnb659fds"
+# An Identity Center in us-east-1 names its permission-set roles without a region segment
+# (role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_...): "/*/" would miss every one of them.
+_SSO_PATTERN_WITH_REGION_ONLY = re.compile(r"/sso\.amazonaws\.com/\*/")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 
 
@@ -85,6 +89,7 @@ class GuardrailsConfig:
     slack_channel_id: str | None = None
     break_glass_principal_arns: tuple[str, ...] = ()
     admin_principal_arns: tuple[str, ...] = ()
+    automation_principal_arns: tuple[str, ...] = ()
     management_account_id: str | None = None
     security_account_id: str | None = None
     organization_id: str | None = None
@@ -108,6 +113,21 @@ class GuardrailsConfig:
     def exempt_admin_arns(self) -> tuple[str, ...]:
         """Who may still remove a lost MFA device or fix a recovery contact under the SCPs."""
         return self.break_glass_principal_arns + self.admin_principal_arns
+
+    @property
+    def guardrail_automation_arns(self) -> tuple[str, ...]:
+        """Deployment roles besides the StackSet execution roles that may change the guardrails:
+        the CDK bootstrap roles (default qualifier) of the security account, which deploy our
+        alerting stack there (the only account of ours that SCPs cover), then the configured
+        ones (Control Tower's or Landing Zone Accelerator's, a custom CDK qualifier's)."""
+        account = self.security_account_id
+        own: tuple[str, ...] = ()
+        if account is not None and account != self.management_account_id:
+            own = tuple(
+                f"arn:aws:iam::{account}:role/cdk-{CDK_DEFAULT_QUALIFIER}-{role}-{account}-*"
+                for role in ("cfn-exec-role", "deploy-role")
+            )
+        return own + self.automation_principal_arns
 
 
 @cache
@@ -266,6 +286,10 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
     "admin-principal-arns": _EachMatches(
         _PRINCIPAL_ARN, "is not an IAM role or user ARN",
         "use arn:aws:iam::<12-digit account or *>:role/<path>/<name>; * is allowed in the name"),
+    "automation-principal-arns": _EachMatches(
+        _PRINCIPAL_ARN, "is not an IAM role ARN",
+        "use arn:aws:iam::<12-digit account or *>:role/<name> of a deployment role, e.g. "
+        "arn:aws:iam::*:role/AWSControlTowerExecution"),
     "management-account-id": _account,
     "security-account-id": _account,
     "organization-id": _Optional(
@@ -336,6 +360,17 @@ def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
             "is set without slack-workspace-id, or the other way round",
             "set both Slack ids (workspace and channel), or neither",
         )
+    for key in ("break-glass-principal-arns", "admin-principal-arns", "automation-principal-arns"):
+        for index, arn in enumerate(getattr(config, _ATTRIBUTE[key])):
+            if _SSO_PATTERN_WITH_REGION_ONLY.search(arn):
+                problems.add(
+                    f"{CONTEXT_PREFIX}{key}[{index}]",
+                    arn,
+                    "misses the permission-set roles of an Identity Center in us-east-1, whose "
+                    "ARNs have no region segment (.../sso.amazonaws.com/AWSReservedSSO_...)",
+                    "write .../sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*, which "
+                    "matches both forms",
+                )
     if config.topology is Topology.ORGANIZATION:
         for key, value in (
             ("management-account-id", config.management_account_id),

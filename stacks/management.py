@@ -17,7 +17,7 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from constructs_lib.naming import PRODUCT_PREFIX
-from constructs_lib.scp import MfaServiceControlPolicies, MfaServiceControlPoliciesProps
+from constructs_lib.scp import Exemptions, MfaServiceControlPolicies, MfaServiceControlPoliciesProps
 from mfa_guardrails.config import GuardrailsConfig
 from stacks.member_baseline import MemberBaselineStack
 
@@ -27,6 +27,16 @@ OPERATION_PREFERENCES = OperationPreferences(
     failure_tolerance_percentage=10,
     region_concurrency_type=RegionConcurrencyType.PARALLEL,
 )
+
+
+def scp_targets(config: GuardrailsConfig) -> tuple[str, ...]:
+    """The target OUs, and the security account itself: as the Account Management delegated
+    administrator it could change every member's recovery contacts, so its own principals are
+    guarded wherever it sits (attaching to an account inside a target OU as well is harmless)."""
+    security = config.security_account_id
+    if security is None or security == config.management_account_id:
+        return config.target_ou_ids
+    return (*config.target_ou_ids, security)
 
 
 class ManagementStack(Stack):
@@ -42,9 +52,12 @@ class ManagementStack(Stack):
             self,
             "ServiceControlPolicies",
             props=MfaServiceControlPoliciesProps(
-                break_glass_principal_arns=config.break_glass_principal_arns,
-                exempt_admin_arns=config.exempt_admin_arns,
-                target_ids=config.target_ou_ids,
+                exemptions=Exemptions(
+                    break_glass=config.break_glass_principal_arns,
+                    admins=config.admin_principal_arns,
+                    automation=config.guardrail_automation_arns,
+                ),
+                target_ids=scp_targets(config),
                 attach=config.enforcing,
             ),
         )

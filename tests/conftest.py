@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
+from tests.policy.engine import Engine
+from tests.policy.policies import PolicySet
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -48,3 +50,16 @@ def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Syn
 @pytest.fixture(scope="session")
 def org_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
     return synthesize(ORGANIZATION_EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """The policy-evaluation engine: long-lived Node processes for the whole session."""
+    with Engine() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def policies(org_synth: Synthesized) -> PolicySet:
+    """Force-MFA and the SCPs (with their targets) as the organization example deploys them."""
+    return PolicySet.from_templates(org_synth.templates)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.alerting.runtime.catalog import ENTRIES
-from tests.policy.matrix import resources_of
+from tests.policy.policies import resources_of
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
 
 ORGANIZATION = ORGANIZATION_EXAMPLE

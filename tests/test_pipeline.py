@@ -13,7 +13,7 @@ import yaml
 from sarif_pydantic import Sarif
 
 from mfa_guardrails import checks
-from tests.policy.matrix import resources_of
+from tests.policy.policies import resources_of
 from tests.synth import ROOT, Synthesized
 from tests.test_docs import readme_commands
 

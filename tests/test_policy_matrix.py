@@ -1,7 +1,7 @@
 """Preventive guardrails, proven by evaluation: the Force-MFA policy and the SCPs are read back from
-the synthesized organization templates and evaluated together with @cloud-copilot/iam-simulate,
-over every cell of ``tests/policy/matrix.py``; then every single statement and condition is removed
-in turn to prove the matrix would catch it.
+the synthesized organization templates (with the targets each SCP is attached to) and evaluated
+together with @cloud-copilot/iam-simulate over every cell of ``tests/policy/matrix.py``; then every
+single statement and condition is removed in turn to prove the cells and chains would catch it.
 """
 
 from __future__ import annotations
@@ -13,104 +13,166 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.scp.construct import SCP_SIZE_BUDGET, SCP_SIZE_LIMIT, sizes
 from mfa_guardrails.config import ConfigError, load_config
-from tests.policy.matrix import (
-    Cell,
-    PolicySet,
-    cells,
-    evaluate,
-    mutations,
-    resolve,
-    resources_of,
-)
+from tests.policy.chains import attack_chains, runbook_chains
+from tests.policy.engine import Engine
+from tests.policy.matrix import Cell, cells
+from tests.policy.policies import PolicySet, Request, mutations, resources_of
+from tests.policy.principals import Exempt, Principal, all_principals
+from tests.policy.sweep import context_of
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized, default_context
 
 ORGANIZATION = ORGANIZATION_EXAMPLE
-CELLS = cells()
+# The principals of the matrix: one of each kind the README's tables speak of.
+MATRIX_KINDS = (
+    "user", "user-with-path", "group-only-user", "workload-role", "force-mfa-role",
+    "sso-admin-role", "sso-admin-role-us-east-1", "security-workload-role", "root",
+    "stacksets-service-linked-role", "break-glass:role-breakglassadmin",
+    "break-glass:user-break-glass", "path-variant:role-evil-breakglassadmin",
+    "stackset:role-stacksets-exec-attacker1",
+    "automation:role-cdk-hnb659fds-cfn-exec-role-2222222",
+    "automation:role-awscontroltowerexecution",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
-def policies(org_synth: Synthesized) -> PolicySet:
-    baseline = org_synth.templates["MfaGuardrailsManagementBaseline"]
-    management = org_synth.templates["MfaGuardrailsManagement"]
-    (force_mfa,) = resources_of(baseline, "AWS::IAM::ManagedPolicy").values()
-    scps = {
-        props["Name"]: props["Content"]
-        for props in resources_of(management, "AWS::Organizations::Policy").values()
-    }
-    return PolicySet(force_mfa=resolve(force_mfa["PolicyDocument"]), scps=resolve(scps))
+def exempt_and_principals(org_synth: Synthesized) -> tuple[Exempt, list[Principal]]:
+    exempt, _, base = context_of(org_synth.config)
+    chosen = [p for p in base if p.name in MATRIX_KINDS]
+    assert {p.name for p in chosen} == set(MATRIX_KINDS)
+    return exempt, all_principals(chosen)
 
 
 @pytest.fixture(scope="session")
-def decisions(policies: PolicySet) -> dict[str, bool]:
-    """Every cell, evaluated in one Node process for the whole session."""
-    allowed = evaluate([policies.simulation(c.principal, c.request) for c in CELLS])
-    return {cell.id: result for cell, result in zip(CELLS, allowed, strict=True)}
+def matrix(exempt_and_principals: tuple[Exempt, list[Principal]]) -> list[Cell]:
+    exempt, principals = exempt_and_principals
+    return cells(principals, exempt)
 
 
-def test_matrix_is_large_enough() -> None:
-    assert len(CELLS) >= 200
-    assert len({c.id for c in CELLS}) == len(CELLS)
+@pytest.fixture(scope="session")
+def decisions(engine: Engine, policies: PolicySet, matrix: list[Cell]) -> dict[str, bool]:
+    """Every cell, evaluated in the session's engine processes."""
+    allowed = engine.evaluate([policies.simulation(c.principal, c.request) for c in matrix])
+    return {cell.id: result for cell, result in zip(matrix, allowed, strict=True)}
+
+
+def test_matrix_is_large_enough(matrix: list[Cell]) -> None:
+    assert len(matrix) >= 2000
+    assert len({c.id for c in matrix}) == len(matrix)
 
 
 @pytest.mark.policy_matrix
-@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
-def test_cell(cell: Cell, decisions: dict[str, bool]) -> None:
-    verdict = "Allow" if cell.allowed else "Deny"
-    assert decisions[cell.id] == cell.allowed, f"expected {verdict}: {cell.reason}"
+@pytest.mark.parametrize("kind", MATRIX_KINDS)
+def test_cells_of_principal(kind: str, matrix: list[Cell], decisions: dict[str, bool]) -> None:
+    """All cells of one principal kind (MFA true, false, absent)."""
+    mine = [c for c in matrix if c.principal.name.startswith(f"{kind}[")]
+    assert mine
+    wrong = [
+        f"{c.id}: expected {'Allow' if c.allowed else 'Deny'} ({c.reason})"
+        for c in mine
+        if decisions[c.id] != c.allowed
+    ]
+    assert wrong == []
 
 
-def test_removing_any_statement_or_condition_flips_a_cell(policies: PolicySet) -> None:
-    """The matrix can fail: each statement and each condition key is load-bearing."""
-    user_cells = [c for c in CELLS if c.principal.kind == "user"]  # Force-MFA's only holders
-    variants: list[tuple[str, PolicySet, list[Cell]]] = [
-        (f"force-mfa{label}", PolicySet(force_mfa=doc, scps=policies.scps), user_cells)
-        for label, doc in mutations(policies.force_mfa)
+def _chain_requests() -> list[tuple[Principal, Request]]:
+    return [
+        (step.actor, step.request)
+        for chain in [*attack_chains(), *runbook_chains("222222222222")]
+        for step in chain.steps
+        if not step.refused_by_aws
     ]
-    for name, document in policies.scps.items():
-        # An SCP only denies: weakening it can only change cells whose action it names.
-        named = [c for c in CELLS if names_action(document, c.request.action)]
-        variants += [
-            (f"{name}{label}", PolicySet(policies.force_mfa, {**policies.scps, name: doc}), named)
-            for label, doc in mutations(document)
-        ]
-    simulations = [
-        variant.simulation(c.principal, c.request) for _, variant, among in variants for c in among
-    ]
-    results = iter(evaluate(simulations))
-    survivors = []
-    for label, _, among in variants:
-        decided = [next(results) for _ in among]
-        if decided == [c.allowed for c in among]:
-            survivors.append(label)
+
+
+def test_removing_any_statement_or_condition_changes_a_decision(
+    engine: Engine, policies: PolicySet, matrix: list[Cell], decisions: dict[str, bool]
+) -> None:
+    """The cells and chains can fail: each statement and each condition key is load-bearing.
+
+    Removing a Deny can only turn a denied request allowed, removing an Allow or a condition an
+    allowed one denied, so each variant is tried on those candidates only: chain steps first,
+    then the cells, and a variant stops at its first changed decision (three rounds)."""
+    chained = _chain_requests()
+    pairs = chained + [(c.principal, c.request) for c in matrix]
+    baseline = engine.evaluate([policies.simulation(p, r) for p, r in chained])
+    baseline += [decisions[c.id] for c in matrix]
+    variants: list[tuple[str, PolicySet, list[int]]] = []
+    for name, document in [("force-mfa", policies.force_mfa), *policies.scps.items()]:
+        for label, doc in mutations(document):
+            statement = _removed_or_changed(document, doc)
+            # A statement's removal flips what it decided; a condition's removal widens it.
+            flips_to = statement["Effect"] == "Deny" and label.startswith("-")
+            among = [
+                i for i, (p, r) in enumerate(pairs)
+                if baseline[i] != flips_to and may_apply(statement, r)
+                and (name != "force-mfa" or p.force_mfa)
+            ]  # fmt: skip
+            variant = (
+                policies.with_force_mfa(doc) if name == "force-mfa"
+                else policies.with_scp(name, doc)
+            )  # fmt: skip
+            variants.append((f"{name}{label}", variant, among))
+    survivors = variants
+    for first, last in ((0, 25), (25, 250), (250, None)):  # a round: one batch, every variant
+        simulations = [v.simulation(*pairs[i]) for _, v, among in survivors
+                       for i in among[first:last]]  # fmt: skip
+        results = iter(engine.evaluate(simulations))
+        unchanged = []
+        for survivor in survivors:
+            chunk = survivor[2][first:last]
+            if [next(results) for _ in chunk] == [baseline[i] for i in chunk]:
+                unchanged.append(survivor)
+        survivors = unchanged
     assert len(variants) >= 30
-    assert survivors == [], f"removing these changes no cell: {survivors}"
+    labels = [label for label, _, _ in survivors]
+    assert labels == [], f"removing these changes no decision: {labels}"
 
 
-def names_action(document: Mapping[str, Any], action: str) -> bool:
-    """Whether any statement of ``document`` can apply to ``action`` (NotAction: always)."""
-    for statement in document["Statement"]:
-        if "NotAction" in statement:
-            return True
-        actions = statement["Action"]
-        for pattern in [actions] if isinstance(actions, str) else actions:
-            if fnmatch.fnmatchcase(action.lower(), pattern.lower()):
-                return True
-    return False
+def _removed_or_changed(original: Mapping[str, Any], mutated: Mapping[str, Any]) -> Any:
+    """The original statement a mutation removed or changed."""
+    kept = {json.dumps(s, sort_keys=True) for s in mutated["Statement"]}
+    (statement,) = [s for s in original["Statement"] if json.dumps(s, sort_keys=True) not in kept]
+    return statement
+
+
+def may_apply(statement: Mapping[str, Any], request: Request) -> bool:
+    """Whether ``statement`` can apply to the request's action (and, where it lists plain
+    resources, to its resource): a cheap filter, never a decision."""
+
+    def matches(patterns: Any, value: str) -> bool:
+        listed = [patterns] if isinstance(patterns, str) else patterns
+        return any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in listed)
+
+    if "NotAction" in statement and matches(statement["NotAction"], request.action):
+        return False
+    if "Action" in statement and not matches(statement["Action"], request.action):
+        return False
+    resources = statement.get("Resource")
+    if resources and "${" not in json.dumps(resources) and request.resource != "*":
+        return matches(resources, request.resource)
+    return True
 
 
 def test_each_scp_is_within_the_size_budget(policies: PolicySet) -> None:
+    """Organizations' limit is 5,120 characters, whitespace included when saved by an API."""
     for name, document in policies.scps.items():
-        size = len(json.dumps(document, separators=(",", ":")))
-        assert size <= 4000, f"{name} is {size} characters minified"
+        minified, spaced = sizes(document)
+        assert minified <= SCP_SIZE_BUDGET, f"{name} is {minified} characters minified"
+        assert spaced <= SCP_SIZE_LIMIT, f"{name} is {spaced} characters with spaces"
 
 
-def test_scps_attach_to_configured_targets_when_enforcing(org_synth: Synthesized) -> None:
+def test_scps_attach_to_targets_and_the_security_account(org_synth: Synthesized) -> None:
+    """Two SCPs (with FullAWSAccess, 3 of an OU's 5 slots), on the target OUs and on the security
+    account, which as delegated administrator could otherwise change members' contacts."""
     management = org_synth.templates["MfaGuardrailsManagement"]
     scps = resources_of(management, "AWS::Organizations::Policy").values()
-    assert len(scps) == 4
+    assert len(scps) == 2
     for props in scps:
-        assert props["TargetIds"] == ORGANIZATION["mfa-guardrails:target-ou-ids"]
+        assert props["TargetIds"] == [
+            *ORGANIZATION["mfa-guardrails:target-ou-ids"],
+            ORGANIZATION["mfa-guardrails:security-account-id"],
+        ]
         assert props["Type"] == "SERVICE_CONTROL_POLICY"
 
 
@@ -134,3 +196,14 @@ def test_enforce_without_exempt_admin_is_refused() -> None:
     assert problem.startswith("mfa-guardrails:admin-principal-arns = []")
     assert "nobody could remove a lost MFA device" in problem
     assert "Fix: list at least one admin or break-glass role ARN" in problem
+
+
+def test_identity_center_pattern_that_misses_us_east_1_is_refused() -> None:
+    bad = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*"
+    context = {**default_context(), **ORGANIZATION, "mfa-guardrails:admin-principal-arns": [bad]}
+    with pytest.raises(ConfigError) as caught:
+        load_config(context)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"mfa-guardrails:admin-principal-arns[0] = {bad!r}")
+    assert "Identity Center in us-east-1" in problem
+    assert "sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*" in problem

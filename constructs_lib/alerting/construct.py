@@ -111,6 +111,8 @@ class Alerting(Construct):
         self.key = kms.Key(
             self,
             "Key",
+            # The guardrail SCP finds the key by this alias (key ARNs carry an id, not a name).
+            alias=f"alias/{PRODUCT_PREFIX}alerting",
             enable_key_rotation=True,
             description="mfa-guardrails alerting: encrypts the alert and operations topics and "
             "the dead-letter queues",
@@ -159,8 +161,8 @@ class Alerting(Construct):
             for email in emails:
                 topic.add_subscription(subscriptions.EmailSubscription(email))
 
-        self.rule_dead_letter_queue = self._queue("RuleDeadLetterQueue")
-        self.notifier_failure_queue = self._queue("NotifierFailureQueue")
+        self.rule_dead_letter_queue = self._queue("RuleDeadLetterQueue", "rule-dead-letters")
+        self.notifier_failure_queue = self._queue("NotifierFailureQueue", "notifier-failures")
         self.function = self._notifier(props)
         self.rules = [self._rule(entry, props) for entry in props.entries]
         self.alarms = self._alarms()
@@ -178,10 +180,11 @@ class Alerting(Construct):
                 logging_level=chatbot.LoggingLevel.ERROR,
             )
 
-    def _queue(self, construct_id: str) -> sqs.Queue:
+    def _queue(self, construct_id: str, name: str) -> sqs.Queue:
         queue = sqs.Queue(
             self,
             construct_id,
+            queue_name=f"{PRODUCT_PREFIX}{name}",
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.key,
             enforce_ssl=True,
@@ -203,6 +206,7 @@ class Alerting(Construct):
         role = iam.Role(
             self,
             "NotifierRole",
+            role_name=f"{PRODUCT_PREFIX}notifier",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="mfa-guardrails alert notifier: write its logs, publish alerts",
         )

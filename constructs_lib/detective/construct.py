@@ -197,6 +197,7 @@ class DetectiveControls(Construct):
         role = iam.Role(
             self,
             "ReadinessRole",
+            role_name=f"{PRODUCT_PREFIX}recovery-readiness",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="mfa-guardrails: read-only recovery-readiness checks, PutEvaluations",
         )

@@ -2,13 +2,19 @@
 has signed in with MFA, attached to a ``MfaRequired`` group (and, when enforcing, to named groups
 and roles).
 
-It follows AWS's documented "let IAM users manage their own MFA device" pattern, with two
-deliberate tightenings, each proven by the policy matrix in ``tests/``:
+It follows AWS's documented "let IAM users manage their own MFA device" pattern, with four
+deliberate tightenings, each proven from the attacker's side in ``tests/policy/``:
 
 * the deny uses ``BoolIfExists`` so long-term access keys (whose requests carry no
   ``aws:MultiFactorAuthPresent`` key at all) are denied too; plain ``Bool`` is the known hole;
-* the self-service actions left open without MFA are denied on any user but the caller, so a
-  stolen password or access key cannot enrol an attacker's device on somebody else.
+* enrolment is bootstrap-only: from a console session signed in without MFA (key present and
+  false), never from long-term keys (key absent). A user may hold up to eight devices, so with
+  the documented pattern stolen keys enrol a second device, exchange it for an MFA session with
+  ``sts:GetSessionToken`` and own the user;
+* the self-service actions left open without MFA are denied on any user but the caller (with or
+  without a path), so a stolen password cannot enrol an attacker's device on somebody else;
+* a holder that is not an IAM user (a role named in ``attach-to-role-names``) gets nothing
+  without MFA: it has no user of its own, and ``${aws:username}`` is absent for it.
 """
 
 from __future__ import annotations
@@ -35,7 +41,14 @@ SELF_SERVICE_WITHOUT_MFA = (
     "iam:GetAccountPasswordPolicy",
     "sts:GetSessionToken",
 )
-# The subset of the above that targets a user resource: only ever the caller's own user.
+# Only ever from a console session: with long-term keys these would enrol an attacker's device.
+CONSOLE_ONLY_WITHOUT_MFA = (
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:ResyncMFADevice",
+    "iam:ChangePassword",
+)
+# The subset of the self-service that targets a user resource: only ever the caller's own user.
 SELF_TARGETED_WITHOUT_MFA = (
     "iam:GetUser",
     "iam:ListMFADevices",
@@ -92,18 +105,27 @@ class ForceMfa(Construct):
                 reason="iam:CreateVirtualMFADevice names the new device freely, so only mfa/* "
                 "fits; a device does nothing until EnableMFADevice binds it to the caller's user.",
             ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5"
+                "[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*/<aws:username>]",
+                reason="The caller's own user when it has a path (user/eng/carol): IAM user "
+                "names are unique in an account whatever the path and contain no '/', so this "
+                "matches the caller's user and no other.",
+            ),
         )
 
 
 def force_mfa_statements() -> list[iam.PolicyStatement]:
     """The Force-MFA statements; each Sid is explained in README ("Force-MFA policy")."""
-    own_user = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:user/${{aws:username}}"
+    user = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:user/"
+    # User names are unique in an account whatever the path, and never contain "/".
+    own_user = [f"{user}${{aws:username}}", f"{user}*/${{aws:username}}"]
     any_virtual_device = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:mfa/*"
     return [
         iam.PolicyStatement(
             sid="AllowViewOwnUserAndDevices",
             actions=["iam:GetUser", "iam:ListMFADevices"],
-            resources=[own_user],
+            resources=own_user,
         ),
         iam.PolicyStatement(
             sid="AllowListVirtualDevicesAndPasswordPolicy",
@@ -118,12 +140,12 @@ def force_mfa_statements() -> list[iam.PolicyStatement]:
         iam.PolicyStatement(
             sid="AllowEnableAndResyncOwnDevice",
             actions=["iam:EnableMFADevice", "iam:ResyncMFADevice"],
-            resources=[own_user],
+            resources=own_user,
         ),
         iam.PolicyStatement(
             sid="AllowChangeOwnPassword",
             actions=["iam:ChangePassword"],
-            resources=[own_user],
+            resources=own_user,
         ),
         iam.PolicyStatement(
             sid="AllowGetSessionTokenForMfaSession",
@@ -134,7 +156,7 @@ def force_mfa_statements() -> list[iam.PolicyStatement]:
             # Needs MFA: the Deny below covers it, as it is not self-service.
             sid="AllowDeactivateOwnDevice",
             actions=["iam:DeactivateMFADevice"],
-            resources=[own_user],
+            resources=own_user,
         ),
         iam.PolicyStatement(
             sid="DenyAllButSelfServiceWithoutMfa",
@@ -147,7 +169,24 @@ def force_mfa_statements() -> list[iam.PolicyStatement]:
             sid="DenySelfServiceOnOtherUsersWithoutMfa",
             effect=iam.Effect.DENY,
             actions=list(SELF_TARGETED_WITHOUT_MFA),
-            not_resources=[own_user],
+            not_resources=own_user,
             conditions={"BoolIfExists": {MFA_PRESENT: "false"}},
+        ),
+        iam.PolicyStatement(
+            sid="DenyEnrolmentFromLongTermKeys",
+            effect=iam.Effect.DENY,
+            actions=list(CONSOLE_ONLY_WITHOUT_MFA),
+            resources=["*"],
+            conditions={"Null": {MFA_PRESENT: "true"}},
+        ),
+        iam.PolicyStatement(
+            sid="DenyEverythingToNonUsersWithoutMfa",
+            effect=iam.Effect.DENY,
+            actions=["*"],
+            resources=["*"],
+            conditions={
+                "BoolIfExists": {MFA_PRESENT: "false"},
+                "ArnNotLike": {"aws:PrincipalArn": f"{user}*"},
+            },
         ),
     ]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -39,12 +39,16 @@ class EventForwarding(Construct):
         self.role = iam.Role(
             self,
             "PutEventsRole",
+            # Named with the product prefix, so the guardrail SCP protects it; one per region,
+            # as the member baseline deploys to every target region (IAM names are global).
+            role_name=f"{PRODUCT_PREFIX}forward-{Aws.REGION}",
             assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
             description="mfa-guardrails: forward watched events to the central bus",
         )
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",
+            queue_name=f"{PRODUCT_PREFIX}forward-dead-letters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),

@@ -1,5 +1,6 @@
 """Organizations service control policies of mfa-guardrails."""
 
 from constructs_lib.scp.construct import MfaServiceControlPolicies, MfaServiceControlPoliciesProps
+from constructs_lib.scp.documents import Exemptions
 
-__all__ = ["MfaServiceControlPolicies", "MfaServiceControlPoliciesProps"]
+__all__ = ["Exemptions", "MfaServiceControlPolicies", "MfaServiceControlPoliciesProps"]

@@ -1,8 +1,18 @@
-"""The four service control policies, as plain policy documents (no CDK tokens: SCP content is
+"""The product's service control policies, as plain policy documents (no CDK tokens: SCP content is
 account-agnostic, so one document serves every target).
 
-Each statement's reason is in README ("Service control policies"); the policy matrix in
-``tests/test_policy_matrix.py`` proves each one, and fails when any statement or condition goes.
+Two SCPs, so that an OU keeps two of its five SCP slots free (FullAWSAccess takes the third):
+
+* ``account-protection``: the root lock-down, MFA-device protection and recovery-contact
+  protection: who may touch the second factor and the root recovery path;
+* ``guardrail-protection``: everything whose loss silences an alert or lifts a guardrail (the
+  product's own resources, every exempt identity and every name an exemption matches, the Force-MFA
+  attachments, the Config recorder and rules, the CloudTrail trails, membership of the
+  organization), changeable only by the guardrail administrators.
+
+Each statement's reason is in README ("Service control policies"); ``tests/policy/`` proves them
+from the attacker's side (cells, attack chains, catalog sweeps) and shows each statement and
+condition is load-bearing.
 """
 
 from __future__ import annotations
@@ -16,16 +26,21 @@ from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX
 Document = dict[str, Any]
 
 # The roles CloudFormation StackSets use in member accounts: service-managed StackSets create
-# stacksets-exec-<hash>; self-managed ones use AWSCloudFormationStackSetExecutionRole.
+# stacksets-exec-<hash> (through their service-linked role, which SCPs never restrict);
+# self-managed ones use AWSCloudFormationStackSetExecutionRole.
 STACKSET_EXECUTION_ROLE_ARNS = (
     "arn:aws:iam::*:role/stacksets-exec-*",
     "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
 )
 ROOT_USER_ARN = "arn:aws:iam::*:root"
+ANY_IAM_USER = "arn:aws:iam::*:user/*"
+# A caller's own IAM user, with or without a path (user/carol, user/eng/carol): IAM user names are
+# unique in an account whatever their path, and contain no "/".
+OWN_USER_ARNS = ("arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/*/${aws:username}")
 
 # What a member account's root user may still do under the lock-down: manage its own MFA devices,
 # including removing a lost one after signing in with alternative factors. Blocking these would
-# leave the root-MFA finding impossible to fix.
+# leave the root-MFA finding impossible to fix; account-protection keeps root off users' devices.
 ROOT_MFA_SELF_SERVICE = (
     "iam:CreateVirtualMFADevice",
     "iam:EnableMFADevice",
@@ -37,6 +52,7 @@ ROOT_MFA_SELF_SERVICE = (
     "iam:GetAccountSummary",
 )
 MFA_DEVICE_REMOVAL = ("iam:DeactivateMFADevice", "iam:DeleteVirtualMFADevice")
+MFA_DEVICE_CHANGES = ("iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeactivateMFADevice")
 RECOVERY_CONTACT_CHANGES = (
     "account:PutContactInformation",
     "account:PutAlternateContact",
@@ -44,47 +60,58 @@ RECOVERY_CONTACT_CHANGES = (
     "account:StartPrimaryEmailUpdate",
     "account:AcceptPrimaryEmailUpdate",
 )
-# Changing or deleting the product's own resources, which all carry PRODUCT_PREFIX in their name.
-GUARDRAIL_TAMPERING: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    (
-        "DenyAlertRuleTampering",
-        ("events:DeleteRule", "events:DisableRule", "events:PutRule", "events:PutTargets",
-         "events:RemoveTargets"),
-        (f"arn:aws:events:*:*:rule/{PRODUCT_PREFIX}*",
-         f"arn:aws:events:*:*:rule/*/{PRODUCT_PREFIX}*"),
-    ),
-    (
-        "DenyNotifierTampering",
-        ("lambda:DeleteFunction", "lambda:UpdateFunctionCode",
-         "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency",
-         "lambda:DeleteFunctionConcurrency", "lambda:RemovePermission"),
-        (f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}*",),
-    ),
-    (
-        "DenyTopicTampering",
-        ("sns:DeleteTopic", "sns:SetTopicAttributes", "sns:RemovePermission", "sns:Unsubscribe"),
-        (f"arn:aws:sns:*:*:{PRODUCT_PREFIX}*",),
-    ),
-    (
-        "DenyForceMfaPolicyTampering",
-        ("iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
-         "iam:SetDefaultPolicyVersion"),
-        (f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*",),
-    ),
-    (
-        "DenyMfaRequiredGroupTampering",
-        ("iam:DeleteGroup", "iam:DetachGroupPolicy", "iam:PutGroupPolicy"),
-        (f"arn:aws:iam::*:group/{MFA_REQUIRED_GROUP}",),
-    ),
-)  # fmt: skip
-# Config rule ARNs carry a random id, not the rule name, so these cannot be scoped to our rules:
-# they protect every rule and the recorder the rules depend on (see README for the trade-off).
-CONFIG_TAMPERING = (
-    "config:DeleteConfigRule",
-    "config:DeleteEvaluationResults",
-    "config:StopConfigurationRecorder",
-    "config:DeleteConfigurationRecorder",
+
+# The product's own resources: every one carries PRODUCT_PREFIX in its name (a test checks each
+# resource of every synthesized template against this list), except the MfaRequired group.
+PRODUCT_RESOURCE_ARNS = (
+    f"arn:aws:iam::*:role/{PRODUCT_PREFIX}*",
+    f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*",
+    f"arn:aws:iam::*:group/{MFA_REQUIRED_GROUP}",
+    f"arn:aws:events:*:*:rule/{PRODUCT_PREFIX}*",
+    f"arn:aws:events:*:*:rule/*/{PRODUCT_PREFIX}*",
+    f"arn:aws:events:*:*:event-bus/{PRODUCT_PREFIX}*",
+    f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}*",
+    f"arn:aws:sns:*:*:{PRODUCT_PREFIX}*",
+    f"arn:aws:sqs:*:*:{PRODUCT_PREFIX}*",
+    f"arn:aws:kms:*:*:alias/{PRODUCT_PREFIX}*",
 )
+# Identity Center's permission-set roles, made by its service-linked role (which SCPs never
+# restrict); nobody else has a reason to create or change a role there.
+AWS_RESERVED_ROLES = "arn:aws:iam::*:role/aws-reserved/*"
+# What the alerts stand on, whoever owns it: without a logging trail EventBridge receives no
+# CloudTrail event, and without the recorder no Config rule evaluates. Config rule ARNs carry a
+# random id, not a name, so every rule is protected (as Control Tower's own guardrail does).
+LIFELINE_ARNS = (
+    "arn:aws:cloudtrail:*:*:trail/*",
+    "arn:aws:config:*:*:config-rule/*",
+    "arn:aws:config:*:*:configuration-recorder/*",
+)
+# What anyone may still do to a protected resource: read it, and use it as the alert path does
+# (forward events, publish alerts, encrypt, replay dead letters). Trust policies, which only the
+# guardrail administrators may change, decide who assumes a protected role.
+READ_AND_USE = (
+    "iam:Get*", "iam:List*", "iam:Simulate*", "iam:GenerateServiceLastAccessedDetails",
+    "sts:*",
+    "events:Describe*", "events:List*", "events:PutEvents",
+    "lambda:Get*", "lambda:List*",
+    "sns:Get*", "sns:List*", "sns:Publish",
+    "sqs:Get*", "sqs:List*", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "kms:Describe*", "kms:Get*", "kms:List*", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+    "cloudtrail:Describe*", "cloudtrail:Get*", "cloudtrail:List*", "cloudtrail:LookupEvents",
+    "cloudtrail:CreateTrail", "cloudtrail:StartLogging",
+    "config:Describe*", "config:Get*", "config:List*", "config:BatchGet*", "config:Select*",
+    "config:StartConfigRulesEvaluation", "config:StartConfigurationRecorder",
+)  # fmt: skip
+# Changes that name no resource but silence the alerts or lift every guardrail at once.
+RESOURCELESS_LIFELINE_CHANGES = (
+    "config:DeleteDeliveryChannel",
+    "config:PutDeliveryChannel",
+    "organizations:LeaveOrganization",
+)
+FORCE_MFA_POLICY_ARNS = f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*"
+POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
 
 @dataclass(frozen=True)
@@ -94,27 +121,59 @@ class NamedPolicy:
     document: Document
 
 
+@dataclass(frozen=True, kw_only=True)
+class Exemptions:
+    """Who each SCP exempts (ARN patterns of ``aws:PrincipalArn``).
+
+    ``break_glass`` and ``automation`` (with the StackSet execution roles) are the guardrail
+    administrators: the only principals that may change a protected resource or identity.
+    ``admins`` may, besides them, remove lost MFA devices and fix recovery contacts.
+    """
+
+    break_glass: tuple[str, ...]
+    admins: tuple[str, ...]
+    automation: tuple[str, ...]
+
+    @property
+    def device_and_contact_admins(self) -> tuple[str, ...]:
+        return self.break_glass + self.admins
+
+    @property
+    def guardrail_admins(self) -> tuple[str, ...]:
+        return (*STACKSET_EXECUTION_ROLE_ARNS, *self.break_glass, *self.automation)
+
+    @property
+    def protected_identities(self) -> tuple[str, ...]:
+        """Every exempt identity, and every name an exemption matches: changing one, or creating
+        one where it does not exist yet, is how a principal would make itself exempt."""
+        return tuple(dict.fromkeys((*self.guardrail_admins, *self.admins)))
+
+
 def _document(statements: Sequence[Document]) -> Document:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def root_lockdown() -> Document:
-    return _document([{
+def _unless(principals: Sequence[str]) -> Document:
+    return {"ArnNotLike": {"aws:PrincipalArn": list(principals)}}
+
+
+def root_lockdown_statements() -> list[Document]:
+    return [{
         "Sid": "DenyRootUserExceptOwnMfaDevices",
         "Effect": "Deny",
         "NotAction": list(ROOT_MFA_SELF_SERVICE),
         "Resource": "*",
         "Condition": {
             "ArnLike": {"aws:PrincipalArn": ROOT_USER_ARN},
-            # Present only in sessions from sts:AssumeRoot (centralized root access).
+            # Present only in sessions from sts:AssumeRoot (centralized root access), which
+            # their task policies already confine to the root user's own credentials.
             "Null": {"aws:AssumedRoot": "true"},
         },
-    }])  # fmt: skip
+    }]  # fmt: skip
 
 
-def mfa_device_protection(exempt_admins: Sequence[str]) -> Document:
-    exempt = [*exempt_admins, ROOT_USER_ARN]
-    return _document([
+def mfa_device_statements(exempt_admins: Sequence[str]) -> list[Document]:
+    return [
         {
             "Sid": "DenyMfaDeviceRemovalWithoutMfa",
             "Effect": "Deny",
@@ -122,29 +181,34 @@ def mfa_device_protection(exempt_admins: Sequence[str]) -> Document:
             "Resource": "*",
             "Condition": {
                 "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"},
-                "ArnNotLike": {"aws:PrincipalArn": exempt},
+                # Root recovering with alternative factors must remove its own lost device.
+                **_unless([*exempt_admins, ROOT_USER_ARN]),
             },
         },
         {
-            "Sid": "DenyMfaDeviceDeactivationOfOtherUsers",
+            # Enrolling a device on someone else's user is half of taking it over (with their
+            # password or keys, the attacker's device then passes MFA); removing it locks them
+            # out. Users act on their own user (with or without a path). Root is scoped by its
+            # principal, not by a resource: the statement below keeps it off every user.
+            "Sid": "DenyMfaDeviceChangesOnOtherUsers",
             "Effect": "Deny",
-            "Action": "iam:DeactivateMFADevice",
-            "NotResource": "arn:aws:iam::*:user/${aws:username}",
-            "Condition": {"ArnNotLike": {"aws:PrincipalArn": exempt}},
+            "Action": list(MFA_DEVICE_CHANGES),
+            "NotResource": list(OWN_USER_ARNS),
+            "Condition": _unless([*exempt_admins, ROOT_USER_ARN]),
         },
         {
-            # Roles and federated sessions have no aws:username, so every device is someone
-            # else's: stated explicitly rather than relying on how a missing variable evaluates.
-            "Sid": "DenyMfaDeviceDeactivationByNonUsers",
+            # Roles, federated sessions and root have no aws:username: written out rather than
+            # relying on how a missing policy variable evaluates in NotResource.
+            "Sid": "DenyMfaDeviceChangesByNonUsers",
             "Effect": "Deny",
-            "Action": "iam:DeactivateMFADevice",
-            "Resource": "*",
-            "Condition": {"ArnNotLike": {"aws:PrincipalArn": [*exempt, "arn:aws:iam::*:user/*"]}},
+            "Action": list(MFA_DEVICE_CHANGES),
+            "Resource": ANY_IAM_USER,
+            "Condition": _unless([*exempt_admins, ANY_IAM_USER]),
         },
-    ])  # fmt: skip
+    ]
 
 
-def recovery_contact_protection(exempt_admins: Sequence[str]) -> Document:
+def recovery_contact_statements(exempt_admins: Sequence[str]) -> list[Document]:
     statement: Document = {
         "Sid": "DenyRecoveryContactChanges",
         "Effect": "Deny",
@@ -154,42 +218,69 @@ def recovery_contact_protection(exempt_admins: Sequence[str]) -> Document:
     # With no admin configured (allowed in audit mode only: config refuses it when enforcing),
     # nobody is exempt; an empty ArnNotLike list would be rejected by Organizations.
     if exempt_admins:
-        statement["Condition"] = {"ArnNotLike": {"aws:PrincipalArn": list(exempt_admins)}}
-    return _document([statement])
+        statement["Condition"] = _unless(exempt_admins)
+    return [statement]
 
 
-def guardrail_protection(break_glass: Sequence[str]) -> Document:
-    exempt = {"ArnNotLike": {"aws:PrincipalArn": [*STACKSET_EXECUTION_ROLE_ARNS, *break_glass]}}
-    statements: list[Document] = [
-        {"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": list(resources),
-         "Condition": exempt}
-        for sid, actions, resources in GUARDRAIL_TAMPERING
+def guardrail_statements(exemptions: Exemptions) -> list[Document]:
+    exempt = _unless(exemptions.guardrail_admins)
+    return [
+        {
+            "Sid": "DenyProtectedResourceChanges",
+            "Effect": "Deny",
+            "NotAction": list(READ_AND_USE),
+            "Resource": [
+                *PRODUCT_RESOURCE_ARNS, AWS_RESERVED_ROLES, *exemptions.protected_identities,
+                *LIFELINE_ARNS,
+            ],
+            "Condition": exempt,
+        },
+        {
+            # KMS key ARNs carry an id, not a name: the alerting key is found by its alias.
+            "Sid": "DenyAlertKeyChanges",
+            "Effect": "Deny",
+            "NotAction": [a for a in READ_AND_USE if a.startswith("kms:")],
+            "Resource": "*",
+            "Condition": {
+                "ForAnyValue:StringLike": {"kms:ResourceAliases": f"alias/{PRODUCT_PREFIX}*"},
+                **exempt,
+            },
+        },
+        {
+            # The configured groups and roles are not ours to name: what is protected there is
+            # the Force-MFA attachment itself.
+            "Sid": "DenyForceMfaDetachment",
+            "Effect": "Deny",
+            "Action": list(POLICY_DETACHMENT),
+            "Resource": "*",
+            "Condition": {"ArnLike": {"iam:PolicyARN": FORCE_MFA_POLICY_ARNS}, **exempt},
+        },
+        {
+            "Sid": "DenyResourcelessLifelineChanges",
+            "Effect": "Deny",
+            "Action": list(RESOURCELESS_LIFELINE_CHANGES),
+            "Resource": "*",
+            "Condition": exempt,
+        },
     ]  # fmt: skip
-    statements.append({
-        "Sid": "DenyConfigTampering",
-        "Effect": "Deny",
-        "Action": list(CONFIG_TAMPERING),
-        "Resource": "*",
-        "Condition": exempt,
-    })  # fmt: skip
-    return _document(statements)
 
 
-def service_control_policies(
-    *, break_glass: Sequence[str], exempt_admins: Sequence[str]
-) -> tuple[NamedPolicy, ...]:
+def service_control_policies(exemptions: Exemptions) -> tuple[NamedPolicy, ...]:
     """Every SCP of the product, named with the product prefix."""
+    device_and_contact = exemptions.device_and_contact_admins
     return (
-        NamedPolicy(f"{PRODUCT_PREFIX}root-lockdown",
-                    "Deny member root users everything but managing their own MFA devices",
-                    root_lockdown()),
-        NamedPolicy(f"{PRODUCT_PREFIX}mfa-device-protection",
-                    "Deny removing MFA devices without MFA, or other users' devices",
-                    mfa_device_protection(exempt_admins)),
-        NamedPolicy(f"{PRODUCT_PREFIX}recovery-contact-protection",
-                    "Deny changing account contacts (the root recovery path) except admins",
-                    recovery_contact_protection(exempt_admins)),
-        NamedPolicy(f"{PRODUCT_PREFIX}guardrail-protection",
-                    "Deny changing mfa-guardrails resources except StackSets and break-glass",
-                    guardrail_protection(break_glass)),
+        NamedPolicy(
+            f"{PRODUCT_PREFIX}account-protection",
+            "Root lock-down; MFA devices and recovery contacts changed by owners or admins only",
+            _document([
+                *root_lockdown_statements(),
+                *mfa_device_statements(device_and_contact),
+                *recovery_contact_statements(device_and_contact),
+            ]),
+        ),
+        NamedPolicy(
+            f"{PRODUCT_PREFIX}guardrail-protection",
+            "Guardrails, exempt identities, trails and Config changed only by guardrail admins",
+            _document(guardrail_statements(exemptions)),
+        ),
     )  # fmt: skip

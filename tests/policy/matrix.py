@@ -1,333 +1,226 @@
 """The policy evaluation matrix: principals x requests, each cell with its expected decision and
-the reason it holds. This file is the specification of the preventive guardrails; README's policy
-tables point at its rows (``principal`` / ``request`` names).
+the reason it holds. README's policy tables point at its rows (``principal`` / ``request``).
 
-The expected decisions are written from the product's promises, not derived from the policies;
-``tests/test_policy_matrix.py`` evaluates the policies read back from the synthesized templates
-with a real IAM engine and compares.
+The expected decisions are written from the product's promises and the configuration's
+exemptions, not derived from the policies; ``tests/test_policy_matrix.py`` evaluates the policies
+read back from the synthesized templates with a real IAM engine and compares. Attack chains
+(``chains.py``) and catalog sweeps (``sweep.py``) carry the proof further.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-MEMBER = "333333333333"
-ARN = f"arn:aws:iam::{MEMBER}"
+from tests.policy.policies import Request
+from tests.policy.principals import ARN, MEMBER, Exempt, Principal
 
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    arn: str
-    kind: str  # "user" | "role" | "root"
-    mfa: str | None  # "true" | "false" | None (key absent: long-term access keys, most roles)
-    username: str | None = None
-    assumed_root: bool = False
-    break_glass: bool = False
-    admin: bool = False
-    stackset: bool = False
-    # Identity policies besides Force-MFA: an admin-like allow-all, so that only the guardrails'
-    # denies decide. A user whose only policy is the MfaRequired group proves Force-MFA's allows.
-    allow_all: bool = True
-
-    @property
-    def context(self) -> dict[str, str]:
-        context = {"aws:PrincipalArn": self.arn, "aws:PrincipalAccount": MEMBER}
-        if self.mfa is not None:
-            context["aws:MultiFactorAuthPresent"] = self.mfa
-        if self.username:
-            context["aws:username"] = self.username
-        if self.assumed_root:
-            context["aws:AssumedRoot"] = "true"
-        return context
-
-
-PRINCIPALS = (
-    Principal("user-with-mfa", f"{ARN}:user/alice", "user", "true", "alice"),
-    Principal("user-console-without-mfa", f"{ARN}:user/alice", "user", "false", "alice"),
-    Principal("user-access-key", f"{ARN}:user/alice", "user", None, "alice"),
-    Principal("group-only-user-with-mfa", f"{ARN}:user/alice", "user", "true", "alice",
-              allow_all=False),
-    Principal("group-only-user-without-mfa", f"{ARN}:user/alice", "user", "false", "alice",
-              allow_all=False),
-    Principal("workload-role", f"{ARN}:role/Developer", "role", None),
-    Principal("workload-role-with-mfa", f"{ARN}:role/Developer", "role", "true"),
-    Principal("break-glass-role", f"{ARN}:role/BreakGlassAdmin", "role", None, break_glass=True),
-    Principal("break-glass-user", f"{ARN}:user/break-glass", "user", "true", "break-glass",
-              break_glass=True),
-    Principal(
-        "admin-role",
-        f"{ARN}:role/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_AdministratorAccess_0a1b",
-        "role", None, admin=True,
-    ),
-    Principal("stackset-execution-role", f"{ARN}:role/stacksets-exec-5f2c9d", "role", None,
-              stackset=True),
-    Principal("root-with-mfa", f"{ARN}:root", "root", "true"),
-    Principal("root-alternative-factors", f"{ARN}:root", "root", None),
-    Principal("assume-root-session", f"{ARN}:root", "root", None, assumed_root=True),
-)  # fmt: skip
+FORCE_MFA_ARN = f"{ARN}:policy/mfa-guardrails-force-mfa"
+ALERT_KEY = f"arn:aws:kms:us-east-1:{MEMBER}:key/0a1b2c3d-1111-2222-3333-444455556666"
 
 
 @dataclass(frozen=True)
-class Request:
+class NamedRequest:
     name: str
-    action: str
-    resource: str
-    on_self: bool = False  # resource is the calling user's own user (only asked of IAM users)
-
-    def resource_for(self, p: Principal) -> str:
-        return self.resource.format(me=p.username)
+    request: Request
+    target: str = "any"  # "own-user": the caller's own user (users only); "root": root only
+    groups: frozenset[str] = field(default_factory=frozenset)
 
 
+def _r(name: str, action: str, resource: str = "*", *groups: str, target: str = "any",
+       context: dict[str, str | list[str]] | None = None) -> NamedRequest:  # fmt: skip
+    return NamedRequest(name, Request(action, resource, context or {}), target, frozenset(groups))
+
+
+OWN = "{own}"  # replaced by the caller's own user ARN
+ACCT = f"arn:aws:account::{MEMBER}:account"
+EVENTS = f"arn:aws:events:us-east-1:{MEMBER}"
 REQUESTS = (
-    Request("create-virtual-device", "iam:CreateVirtualMFADevice", f"{ARN}:mfa/alice-phone"),
-    Request("enable-own-device", "iam:EnableMFADevice", f"{ARN}:user/{{me}}", on_self=True),
-    Request("enable-device-on-other-user", "iam:EnableMFADevice", f"{ARN}:user/bob"),
-    Request("resync-own-device", "iam:ResyncMFADevice", f"{ARN}:user/{{me}}", on_self=True),
-    Request("resync-other-users-device", "iam:ResyncMFADevice", f"{ARN}:user/bob"),
-    Request("deactivate-own-device", "iam:DeactivateMFADevice", f"{ARN}:user/{{me}}", on_self=True),
-    Request("deactivate-other-users-device", "iam:DeactivateMFADevice", f"{ARN}:user/bob"),
-    Request("delete-virtual-device", "iam:DeleteVirtualMFADevice", f"{ARN}:mfa/bob-phone"),
-    Request("change-own-password", "iam:ChangePassword", f"{ARN}:user/{{me}}", on_self=True),
-    Request("get-own-user", "iam:GetUser", f"{ARN}:user/{{me}}", on_self=True),
-    Request("get-other-user", "iam:GetUser", f"{ARN}:user/bob"),
-    Request("list-own-devices", "iam:ListMFADevices", f"{ARN}:user/{{me}}", on_self=True),
-    Request("list-virtual-devices", "iam:ListVirtualMFADevices", "*"),
-    Request("get-account-summary", "iam:GetAccountSummary", "*"),
-    Request("get-session-token", "sts:GetSessionToken", "*"),
-    Request("list-buckets", "s3:ListAllMyBuckets", "*"),
-    Request("run-instances", "ec2:RunInstances", f"arn:aws:ec2:us-east-1:{MEMBER}:instance/*"),
-    Request("put-contact-information", "account:PutContactInformation",
-            f"arn:aws:account::{MEMBER}:account"),
-    Request("put-alternate-contact", "account:PutAlternateContact",
-            f"arn:aws:account::{MEMBER}:account"),
-    Request("delete-alternate-contact", "account:DeleteAlternateContact",
-            f"arn:aws:account::{MEMBER}:account"),
-    Request("start-primary-email-update", "account:StartPrimaryEmailUpdate", "*"),
-    Request("accept-primary-email-update", "account:AcceptPrimaryEmailUpdate", "*"),
-    Request("disable-alert-rule", "events:DisableRule",
-            f"arn:aws:events:us-east-1:{MEMBER}:rule/mfa-guardrails-mfa-device-deactivated"),
-    Request("disable-forwarding-rule", "events:DisableRule",
-            f"arn:aws:events:us-east-1:{MEMBER}:rule/mfa-guardrails-forward-mfa-removed"),
-    Request("remove-central-alert-target", "events:RemoveTargets",
-            f"arn:aws:events:us-east-1:{MEMBER}:rule/mfa-guardrails-central/mfa-guardrails-mfa-removed"),
-    Request("create-baseline-policy", "iam:CreatePolicy", f"{ARN}:policy/mfa-guardrails-force-mfa"),
-    Request("put-team-rule", "events:PutRule", f"arn:aws:events:us-east-1:{MEMBER}:rule/team-rule"),
-    Request("update-notifier-code", "lambda:UpdateFunctionCode",
-            f"arn:aws:lambda:us-east-1:{MEMBER}:function:mfa-guardrails-notifier"),
-    Request("delete-alert-topic", "sns:DeleteTopic",
-            f"arn:aws:sns:us-east-1:{MEMBER}:mfa-guardrails-alerts"),
-    Request("new-force-mfa-policy-version", "iam:CreatePolicyVersion",
-            f"{ARN}:policy/mfa-guardrails-force-mfa"),
-    Request("detach-mfa-required-group-policy", "iam:DetachGroupPolicy",
-            f"{ARN}:group/MfaRequired"),
-    Request("delete-config-rule", "config:DeleteConfigRule",
-            f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c"),
-    Request("stop-config-recorder", "config:StopConfigurationRecorder", "*"),
+    _r("create-virtual-device", "iam:CreateVirtualMFADevice", f"{ARN}:mfa/alice-phone",
+       "console-bootstrap", "root-self"),
+    _r("enable-own-device", "iam:EnableMFADevice", OWN, "console-bootstrap", target="own-user"),
+    _r("resync-own-device", "iam:ResyncMFADevice", OWN, "console-bootstrap", target="own-user"),
+    _r("change-own-password", "iam:ChangePassword", OWN, "console-bootstrap", target="own-user"),
+    _r("get-own-user", "iam:GetUser", OWN, "console-bootstrap", "keys-bootstrap",
+       target="own-user"),
+    _r("list-own-devices", "iam:ListMFADevices", OWN, "console-bootstrap", "keys-bootstrap",
+       target="own-user"),
+    _r("deactivate-own-device", "iam:DeactivateMFADevice", OWN, "own-removal",
+       target="own-user"),
+    _r("list-virtual-devices", "iam:ListVirtualMFADevices", "*", "console-bootstrap",
+       "keys-bootstrap", "root-self"),
+    _r("get-session-token", "sts:GetSessionToken", "*", "console-bootstrap", "keys-bootstrap"),
+    _r("enable-root-device", "iam:EnableMFADevice", "*", "root-self", target="root"),
+    _r("deactivate-root-device", "iam:DeactivateMFADevice", "*", "root-self",
+       target="root"),
+    _r("enable-device-on-other-user", "iam:EnableMFADevice", f"{ARN}:user/bob", "others-device"),
+    _r("resync-other-users-device", "iam:ResyncMFADevice", f"{ARN}:user/bob", "others-device"),
+    _r("deactivate-other-users-device", "iam:DeactivateMFADevice", f"{ARN}:user/bob",
+       "others-device", "removal"),
+    _r("deactivate-device-of-user-with-path", "iam:DeactivateMFADevice",
+       f"{ARN}:user/eng/carol", "others-device", "removal"),
+    _r("delete-virtual-device", "iam:DeleteVirtualMFADevice", f"{ARN}:mfa/bob-phone", "removal",
+       "root-self"),
+    _r("get-other-user", "iam:GetUser", f"{ARN}:user/bob", "others-read"),
+    _r("get-account-summary", "iam:GetAccountSummary", "*", "root-self"),
+    _r("list-buckets", "s3:ListAllMyBuckets"),
+    _r("run-instances", "ec2:RunInstances", f"arn:aws:ec2:us-east-1:{MEMBER}:instance/*"),
+    _r("put-contact-information", "account:PutContactInformation", ACCT, "contact"),
+    _r("put-alternate-contact", "account:PutAlternateContact", ACCT, "contact"),
+    _r("delete-alternate-contact", "account:DeleteAlternateContact", ACCT, "contact"),
+    _r("start-primary-email-update", "account:StartPrimaryEmailUpdate", "*", "contact"),
+    _r("accept-primary-email-update", "account:AcceptPrimaryEmailUpdate", "*", "contact"),
+    _r("disable-alert-rule", "events:DisableRule",
+       f"{EVENTS}:rule/mfa-guardrails-mfa-device-deactivated", "guardrail"),
+    _r("disable-forwarding-rule", "events:DisableRule",
+       f"{EVENTS}:rule/mfa-guardrails-forward-mfa-removed", "guardrail"),
+    _r("remove-central-alert-target", "events:RemoveTargets",
+       f"{EVENTS}:rule/mfa-guardrails-central/mfa-guardrails-mfa-removed", "guardrail"),
+    _r("put-team-rule", "events:PutRule", f"{EVENTS}:rule/team-rule"),
+    _r("update-notifier-code", "lambda:UpdateFunctionCode",
+       f"arn:aws:lambda:us-east-1:{MEMBER}:function:mfa-guardrails-notifier", "guardrail"),
+    _r("throttle-notifier-to-zero", "lambda:PutFunctionConcurrency",
+       f"arn:aws:lambda:us-east-1:{MEMBER}:function:mfa-guardrails-notifier", "guardrail"),
+    _r("delete-alert-topic", "sns:DeleteTopic",
+       f"arn:aws:sns:us-east-1:{MEMBER}:mfa-guardrails-alerts", "guardrail"),
+    _r("purge-dead-letters", "sqs:PurgeQueue",
+       f"arn:aws:sqs:us-east-1:{MEMBER}:mfa-guardrails-forward-dead-letters", "guardrail"),
+    _r("schedule-alert-key-deletion", "kms:ScheduleKeyDeletion", ALERT_KEY, "guardrail",
+       context={"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]}),
+    _r("new-force-mfa-policy-version", "iam:CreatePolicyVersion", FORCE_MFA_ARN, "guardrail"),
+    _r("detach-mfa-required-group-policy", "iam:DetachGroupPolicy", f"{ARN}:group/MfaRequired",
+       "guardrail", context={"iam:PolicyARN": FORCE_MFA_ARN}),
+    _r("remove-user-from-mfa-required", "iam:RemoveUserFromGroup", f"{ARN}:group/MfaRequired",
+       "guardrail"),
+    _r("rename-mfa-required-group", "iam:UpdateGroup", f"{ARN}:group/MfaRequired", "guardrail"),
+    _r("detach-force-mfa-from-configured-group", "iam:DetachGroupPolicy",
+       f"{ARN}:group/Developers", "guardrail", context={"iam:PolicyARN": FORCE_MFA_ARN}),
+    _r("detach-force-mfa-from-configured-role", "iam:DetachRolePolicy",
+       f"{ARN}:role/ConsoleUsers", "guardrail", context={"iam:PolicyARN": FORCE_MFA_ARN}),
+    _r("detach-other-policy-from-configured-group", "iam:DetachGroupPolicy",
+       f"{ARN}:group/Developers",
+       context={"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+    _r("deny-policy-on-forwarding-role", "iam:PutRolePolicy",
+       f"{ARN}:role/mfa-guardrails-forward-us-east-1", "guardrail"),
+    _r("delete-forwarding-role", "iam:DeleteRole", f"{ARN}:role/mfa-guardrails-forward-us-east-1",
+       "guardrail"),
+    _r("create-stacksets-exec-named-role", "iam:CreateRole", f"{ARN}:role/stacksets-exec-anything",
+       "guardrail"),
+    _r("create-break-glass-named-role", "iam:CreateRole", f"{ARN}:role/BreakGlassAdmin",
+       "guardrail"),
+    _r("update-break-glass-trust", "iam:UpdateAssumeRolePolicy", f"{ARN}:role/BreakGlassAdmin",
+       "guardrail"),
+    _r("pass-break-glass-role", "iam:PassRole", f"{ARN}:role/BreakGlassAdmin", "guardrail"),
+    _r("create-break-glass-user-access-key", "iam:CreateAccessKey", f"{ARN}:user/break-glass",
+       "guardrail"),
+    _r("create-role-under-identity-center-path", "iam:CreateRole",
+       f"{ARN}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_ffff",
+       "guardrail", "aws-reserved"),
+    _r("assume-break-glass-role", "sts:AssumeRole", f"{ARN}:role/BreakGlassAdmin"),
+    _r("create-team-role", "iam:CreateRole", f"{ARN}:role/team-app"),
+    _r("put-config-rule", "config:PutConfigRule",
+       f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c", "guardrail"),
+    _r("delete-config-rule", "config:DeleteConfigRule",
+       f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c", "guardrail"),
+    _r("stop-config-recorder", "config:StopConfigurationRecorder",
+       f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc", "guardrail"),
+    _r("put-config-recorder", "config:PutConfigurationRecorder",
+       f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc", "guardrail"),
+    _r("delete-delivery-channel", "config:DeleteDeliveryChannel", "*", "guardrail"),
+    _r("put-evaluations", "config:PutEvaluations"),
+    _r("stop-trail-logging", "cloudtrail:StopLogging",
+       f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail", "guardrail"),
+    _r("narrow-trail-event-selectors", "cloudtrail:PutEventSelectors",
+       f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail", "guardrail"),
+    _r("start-trail-logging", "cloudtrail:StartLogging",
+       f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail"),
+    _r("leave-organization", "organizations:LeaveOrganization", "*", "guardrail"),
 )  # fmt: skip
 
-# Groups of requests, named as the promises speak of them.
-ROOT_MFA_SELF_SERVICE = {
-    "create-virtual-device", "enable-own-device", "enable-device-on-other-user",
-    "resync-own-device", "resync-other-users-device", "deactivate-own-device",
-    "deactivate-other-users-device", "delete-virtual-device", "list-own-devices",
-    "list-virtual-devices", "get-account-summary",
-}  # fmt: skip
-SELF_SERVICE_WITHOUT_MFA = {
-    "create-virtual-device", "enable-own-device", "resync-own-device", "change-own-password",
-    "get-own-user", "list-own-devices", "list-virtual-devices", "get-session-token",
-}  # fmt: skip
-SELF_SERVICE_ON_OTHERS = {
-    "enable-device-on-other-user",
-    "resync-other-users-device",
-    "get-other-user",
-}
-DEVICE_REMOVAL = {"deactivate-own-device", "deactivate-other-users-device", "delete-virtual-device"}
-CONTACT_CHANGES = {
-    "put-contact-information", "put-alternate-contact", "delete-alternate-contact",
-    "start-primary-email-update", "accept-primary-email-update",
-}  # fmt: skip
-GUARDRAIL_TAMPERING = {
-    "disable-alert-rule", "disable-forwarding-rule", "remove-central-alert-target",
-    "update-notifier-code", "delete-alert-topic",
-    "new-force-mfa-policy-version", "detach-mfa-required-group-policy", "delete-config-rule",
-    "stop-config-recorder",
-}  # fmt: skip
+# What a Force-MFA holder that is an IAM user may do without MFA, by how it signed in.
+CONSOLE_BOOTSTRAP = "console-bootstrap"  # aws:MultiFactorAuthPresent present and false
+KEYS_BOOTSTRAP = "keys-bootstrap"  # the key absent: long-term access keys
 
 
 @dataclass(frozen=True)
 class Cell:
     principal: Principal
-    request: Request
+    named: NamedRequest
     allowed: bool
     reason: str
 
     @property
     def id(self) -> str:
-        return f"{self.principal.name}:{self.request.name}"
+        return f"{self.principal.name}:{self.named.name}"
+
+    @property
+    def request(self) -> Request:
+        return self.named.request
 
 
-def expected(p: Principal, r: Request) -> tuple[bool, str]:
+def expected(p: Principal, r: NamedRequest, exempt: Exempt) -> tuple[bool, str]:
     """The promise each cell checks, in the order the policies apply."""
+    groups = r.groups
+    if "aws-reserved" in groups:
+        return False, "AWS lets only Identity Center create or change roles under aws-reserved/"
     if p.kind == "root" and not p.assumed_root:
-        if r.name in ROOT_MFA_SELF_SERVICE:
+        if "root-self" in groups:
             return True, "root lock-down leaves root its own MFA devices (recovery, root-MFA fix)"
-        return False, "root lock-down: a member's root user may only manage MFA devices"
+        return False, "root lock-down: a member's root user manages its own MFA devices only"
+    if p.force_mfa and p.mfa != "true":
+        if p.kind != "user":
+            return False, "Force-MFA: a holder that is not an IAM user gets nothing without MFA"
+        bootstrap = CONSOLE_BOOTSTRAP if p.mfa == "false" else KEYS_BOOTSTRAP
+        if bootstrap not in groups:
+            return False, (
+                "Force-MFA: without MFA only the bootstrap set; long-term keys never enrol"
+                if CONSOLE_BOOTSTRAP in groups else "Force-MFA: everything else needs MFA"
+            )
+        return True, f"Force-MFA {bootstrap}: what a first device or an MFA session needs"
     if not p.allow_all:
-        return _group_only_user(p, r)
-    if p.kind == "user" and p.mfa != "true":
-        if r.name in SELF_SERVICE_ON_OTHERS:
-            return False, "Force-MFA: without MFA, self-service only on one's own user"
-        if r.name not in SELF_SERVICE_WITHOUT_MFA:
-            return False, "Force-MFA: everything but MFA self-service needs MFA (BoolIfExists)"
-        return True, "Force-MFA self-service: enrol a device / fix a password before MFA"
-    exempt_admin = p.break_glass or p.admin or p.kind == "root"
-    if r.name in DEVICE_REMOVAL and not exempt_admin:
-        if p.mfa != "true":
-            return False, "MFA-device protection: removing a device needs MFA"
-        if r.name == "deactivate-other-users-device":
-            return False, "MFA-device protection: only admins deactivate another user's device"
-    if r.name in CONTACT_CHANGES and not (p.break_glass or p.admin):
+        if CONSOLE_BOOTSTRAP in groups or "own-removal" in groups:
+            return True, "Force-MFA grants self-service on one's own user"
+        return False, "Force-MFA grants nothing else"
+    device_admin = exempt.device_and_contact_admin(p)
+    if "others-device" in groups and not device_admin:
+        return False, "MFA-device protection: only admins change another user's devices"
+    if ("removal" in groups or "own-removal" in groups) and p.mfa != "true" and not (
+        device_admin or p.kind == "root"
+    ):
+        return False, "MFA-device protection: removing a device needs MFA"
+    if "contact" in groups and not device_admin:
         return False, "recovery-contact protection: only admins change the root recovery path"
-    if r.name in GUARDRAIL_TAMPERING and not (p.break_glass or p.stackset):
-        return False, "guardrail protection: only StackSets and break-glass change the guardrails"
-    if p.break_glass:
-        return True, "break-glass is never locked out"
-    if p.stackset:
-        return True, "the StackSet execution role can deploy and update the baseline"
+    if "guardrail" in groups and not exempt.guardrail_admin(p):
+        return False, "guardrail protection: only StackSets, automation and break-glass"
     return True, "no guardrail applies: identity policy allows"
 
 
-def _group_only_user(p: Principal, r: Request) -> tuple[bool, str]:
-    """A user whose only policy is Force-MFA: it grants the self-service and nothing else."""
-    if r.name in SELF_SERVICE_WITHOUT_MFA:
-        return True, "Force-MFA grants MFA self-service on one's own user"
-    if r.name == "deactivate-own-device" and p.mfa == "true":
-        return True, "Force-MFA grants deactivating one's own device, with MFA"
-    if r.name == "deactivate-own-device":
-        return False, "Force-MFA: deactivating one's own device needs MFA"
-    return False, "Force-MFA grants nothing else"
+def applies(p: Principal, r: NamedRequest) -> bool:
+    if r.target == "own-user":
+        return p.kind == "user"
+    if r.target == "root":
+        return p.kind == "root"
+    return True
 
 
-def cells() -> list[Cell]:
+def bind(p: Principal, r: NamedRequest) -> NamedRequest:
+    """The request as this caller makes it: its own user filled in, a request on another user
+    that happens to be the caller's own counted as such, and a principal of another account
+    (the security account) acting on its own account's resources."""
+    resource = p.arn if r.request.resource == OWN else r.request.resource
+    groups = r.groups
+    if resource == p.arn and "others-device" in groups:
+        groups = frozenset({"own-removal"})
+    if p.account != MEMBER:
+        resource = resource.replace(f":{MEMBER}:", f":{p.account}:")
+    request = Request(r.request.action, resource, r.request.context, p.account)
+    return NamedRequest(r.name, request, r.target, groups)
+
+
+def cells(principals: list[Principal], exempt: Exempt) -> list[Cell]:
     return [
-        Cell(p, r, *expected(p, r))
-        for p in PRINCIPALS
+        Cell(p, bound, *expected(p, bound, exempt))
+        for p in principals
         for r in REQUESTS
-        if p.kind == "user" or not r.on_self
+        if applies(p, r)
+        for bound in [bind(p, r)]
     ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading policies from a synthesized template, and evaluating them.
-# ---------------------------------------------------------------------------------------------
-
-PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": MEMBER, "AWS::Region": "us-east-1"}
-ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
-                                                     "Resource": "*"}]}  # fmt: skip
-
-
-def resolve(value: Any) -> Any:
-    """Resolve the intrinsics CDK puts in policies (Ref to pseudo parameters, Fn::Join)."""
-    if isinstance(value, dict):
-        if set(value) == {"Ref"} and value["Ref"] in PSEUDO:
-            return PSEUDO[value["Ref"]]
-        if set(value) == {"Fn::Join"}:
-            separator, parts = value["Fn::Join"]
-            return separator.join(str(resolve(part)) for part in parts)
-        return {key: resolve(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [resolve(item) for item in value]
-    return value
-
-
-def resources_of(template: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: resource["Properties"]
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == kind
-    }
-
-
-@dataclass
-class PolicySet:
-    """The product's policies as deployed to a member account, read from templates."""
-
-    force_mfa: dict[str, Any]
-    scps: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def simulation(self, p: Principal, r: Request) -> dict[str, Any]:
-        identity = [{"name": "AllowAll", "policy": ALLOW_ALL}] if p.allow_all else []
-        if p.kind == "user":  # IAM users are in the MfaRequired group
-            identity.append({"name": "ForceMfa", "policy": self.force_mfa})
-        scps = [{"name": "FullAWSAccess", "policy": ALLOW_ALL}]
-        scps += [{"name": name, "policy": doc} for name, doc in self.scps.items()]
-        return {
-            "request": {
-                "principal": p.arn,
-                "action": r.action,
-                "resource": {"resource": r.resource_for(p), "accountId": MEMBER},
-                "contextVariables": p.context,
-            },
-            "identityPolicies": identity,
-            "serviceControlPolicies": [{"orgIdentifier": "ou-ab12-workload1", "policies": scps}],
-            "resourceControlPolicies": [],
-        }
-
-
-def evaluate(simulations: Sequence[Mapping[str, Any]], workers: int = 2) -> list[bool]:
-    """Evaluate every simulation in ``workers`` Node processes; True where allowed."""
-    size = -(-len(simulations) // workers)
-    batches = [simulations[i : i + size] for i in range(0, len(simulations), size)]
-    script = str(Path(__file__).with_name("simulate.cjs"))
-
-    def run(batch: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        result = subprocess.run(
-            ["node", script],
-            cwd=ROOT,
-            input=json.dumps(batch),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"policy simulator failed: {result.stderr}")
-        decided: list[dict[str, Any]] = json.loads(result.stdout)
-        return decided
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        decisions = [d for batch in pool.map(run, batches) for d in batch]
-    errors = [d["error"] for d in decisions if d["error"]]
-    if errors:
-        raise AssertionError(f"simulator rejected {len(errors)} request(s): {errors[:3]}")
-    return [d["decision"] == "Allowed" for d in decisions]
-
-
-def mutations(document: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Every copy of ``document`` with exactly one statement, or one condition key, removed."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    statements = document["Statement"]
-    for index, statement in enumerate(statements):
-        sid = statement.get("Sid", str(index))
-        without = [s for i, s in enumerate(statements) if i != index]
-        found.append((f"-{sid}", {**document, "Statement": without}))
-        for operator, keys in statement.get("Condition", {}).items():
-            for key in keys:
-                condition = json.loads(json.dumps(statement["Condition"]))
-                del condition[operator][key]
-                if not condition[operator]:
-                    del condition[operator]
-                changed = {**statement, "Condition": condition}
-                if not condition:
-                    del changed["Condition"]
-                copy = [changed if i == index else s for i, s in enumerate(statements)]
-                found.append((f"{sid}-{operator}:{key}", {**document, "Statement": copy}))
-    return found

@@ -1,12 +1,10 @@
-// Evaluates a batch of IAM requests with @cloud-copilot/iam-simulate (test-only, AGPL-3.0).
-// stdin: JSON array of Simulation objects; stdout: JSON array of {decision, error}.
-// One Node process serves a whole pytest session.
+// Evaluates IAM requests with @cloud-copilot/iam-simulate (test-only, AGPL-3.0).
+// A long-lived server: each stdin line is a JSON array of Simulation objects; for each line it
+// writes one stdout line, a JSON array of {decision, error}. One process serves a whole session.
+const readline = require('node:readline');
 const { runSimulation } = require('@cloud-copilot/iam-simulate');
 
-async function main() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  const simulations = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+async function evaluate(simulations) {
   const results = [];
   for (const simulation of simulations) {
     const response = await runSimulation(simulation, {});
@@ -16,7 +14,16 @@ async function main() {
       results.push({ decision: response.overallResult, error: null });
     }
   }
-  process.stdout.write(JSON.stringify(results));
+  return results;
+}
+
+async function main() {
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const results = await evaluate(JSON.parse(line));
+    process.stdout.write(JSON.stringify(results) + '\n');
+  }
 }
 
 main().catch((error) => {

@@ -1,0 +1,444 @@
+"""Attack chains: multi-step scenarios whose steps feed each other, written from the attacker's
+side, each naming the step where the guardrails stop it. And lock-out chains (runbooks): what the
+guardrails must never stop, each step of which must be allowed.
+
+Steps are evaluated one by one in the real engine; a chain holds when its first denied step is
+the one it names (``stopped_at``; None: every step allowed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
+from tests.policy.policies import Request
+from tests.policy.principals import ARN, MEMBER, Principal
+
+EVENTS = f"arn:aws:events:us-east-1:{MEMBER}"
+NOTIFIER = "function:mfa-guardrails-notifier"
+
+
+@dataclass(frozen=True)
+class Step:
+    actor: Principal
+    request: Request
+    gains: str  # what the step would give the attacker, or what the runbook step does
+    # AWS itself refuses this step, whatever the policies say (the reason, with its source).
+    refused_by_aws: str = ""
+
+
+@dataclass(frozen=True)
+class Chain:
+    name: str
+    story: str
+    steps: tuple[Step, ...]
+    stopped_at: int | None
+
+
+def _user(name: str, path: str = "") -> Principal:
+    return Principal(f"user:{path}{name}", f"{ARN}:user/{path}{name}", "user", username=name,
+                     force_mfa=True)  # fmt: skip
+
+
+def _role(name: str, *, force_mfa: bool = False, account: str = MEMBER) -> Principal:
+    arn = f"arn:aws:iam::{account}:role/{name}"
+    ou = None if account != MEMBER else "ou-ab12-workload1"
+    return Principal(f"role:{name}", arn, "role", force_mfa=force_mfa, account=account, ou=ou)
+
+
+def _keys(p: Principal) -> Principal:
+    """The same identity, calling with its long-term access keys (no MFA key at all)."""
+    return replace(p, name=f"{p.name}[keys]", mfa=None)
+
+
+def _mfa_session(p: Principal) -> Principal:
+    """What sts:GetSessionToken with a device's code returns: MFA present and true."""
+    return replace(p, name=f"{p.name}[mfa-session]", mfa="true")
+
+
+def _console(p: Principal, mfa: str = "false") -> Principal:
+    return replace(p, name=f"{p.name}[console]", mfa=mfa)
+
+
+def _session(p: Principal, mfa: str | None = None) -> Principal:
+    return replace(p, name=f"{p.name}[session]", mfa=mfa)
+
+
+def _stolen_keys_chain(victim: Principal) -> Chain:
+    own = victim.arn
+    keys = _keys(victim)
+    attacker = _mfa_session(victim)
+    return Chain(
+        f"stolen-keys-enrol-second-device:{victim.arn.split('user/')[1]}",
+        "Stolen long-term keys of a user who already has a device: enrol a second device, "
+        "exchange it for an MFA session, remove the real device, mint new keys.",
+        (
+            Step(keys, Request("iam:ListMFADevices", own), "sees the victim's devices"),
+            Step(keys, Request("iam:CreateVirtualMFADevice", f"{ARN}:mfa/attacker-phone"),
+                 "a device the attacker holds"),
+            Step(keys, Request("iam:EnableMFADevice", own), "a second device on the victim"),
+            Step(keys, Request("sts:GetSessionToken"), "an MFA session from keys + that device"),
+            Step(attacker, Request("iam:DeactivateMFADevice", own), "the real device is gone"),
+            Step(attacker, Request("iam:CreateAccessKey", own), "keys the victim does not know"),
+        ),
+        stopped_at=1,
+    )  # fmt: skip
+
+
+def attack_chains() -> list[Chain]:
+    alice, carol = _user("alice"), _user("carol", "eng/")
+    developer = _session(_role("Developer"))
+    squatter = _session(_role("stacksets-exec-anything"))
+    console_users = _session(_role("ConsoleUsers", force_mfa=True), "false")
+    root_alt = Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None)
+    security = _session(_role("Developer", account="222222222222"))
+    forwarding_role = f"{ARN}:role/mfa-guardrails-forward-us-east-1"
+    return [
+        _stolen_keys_chain(alice),
+        _stolen_keys_chain(carol),
+        Chain(
+            "stolen-keys-session-token-then-enrol",
+            "Stolen keys of a user without a device: a session token without MFA looks like a "
+            "console session (MFA present, false), so enrol through it. AWS refuses every IAM call "
+            "from GetSessionToken credentials obtained without MFA; the policy stops it earlier "
+            "for keys used directly.",
+            (
+                Step(_keys(alice), Request("sts:GetSessionToken"), "a session (MFA false)"),
+                Step(_session(alice, "false"), Request("iam:CreateVirtualMFADevice",
+                     f"{ARN}:mfa/attacker-phone"), "a first device",
+                     refused_by_aws="credentials from GetSessionToken without MFA cannot call "
+                     "IAM APIs (STS API reference, GetSessionToken)"),
+                Step(_keys(alice), Request("iam:CreateVirtualMFADevice",
+                                           f"{ARN}:mfa/attacker-phone"), "the same, with keys"),
+            ),
+            stopped_at=1,
+        ),
+        Chain(
+            "squat-exempt-role-name",
+            "A member role without MFA creates a role whose name an exemption matches, then "
+            "uses it to silence the alerts.",
+            (
+                Step(developer, Request("iam:CreateRole", f"{ARN}:role/stacksets-exec-anything"),
+                     "a role the guardrail SCP exempts"),
+                Step(developer, Request("sts:AssumeRole", f"{ARN}:role/stacksets-exec-anything"),
+                     "acts as the exempt role"),
+                Step(squatter, Request("events:DeleteRule",
+                                       f"{EVENTS}:rule/mfa-guardrails-forward-mfa-removed"),
+                     "the forwarding rule is gone"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "squat-break-glass-name",
+            "In an account that lacks it, create the break-glass role, then assume it.",
+            (
+                Step(developer, Request("iam:CreateRole", f"{ARN}:role/BreakGlassAdmin"),
+                     "a role named like break-glass"),
+                Step(developer, Request("iam:PutRolePolicy", f"{ARN}:role/BreakGlassAdmin"),
+                     "gives it admin"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "take-over-break-glass",
+            "Change the trust policy of the existing break-glass role, then assume it.",
+            (
+                Step(developer, Request("iam:GetRole", f"{ARN}:role/BreakGlassAdmin"),
+                     "reads the role"),
+                Step(developer, Request("iam:UpdateAssumeRolePolicy",
+                                        f"{ARN}:role/BreakGlassAdmin"), "trusts the attacker"),
+            ),
+            stopped_at=1,
+        ),
+        Chain(
+            "run-code-as-break-glass",
+            "Pass the break-glass role to a new Lambda function and run code as it.",
+            (
+                Step(developer, Request("lambda:CreateFunction",
+                                        f"arn:aws:lambda:us-east-1:{MEMBER}:function:evil"),
+                     "a function"),
+                Step(developer, Request("iam:PassRole", f"{ARN}:role/BreakGlassAdmin",
+                                        {"iam:PassedToService": "lambda.amazonaws.com"}),
+                     "running as break-glass"),
+            ),
+            stopped_at=1,
+        ),
+        Chain(
+            "take-over-break-glass-user",
+            "Give the break-glass user keys, a password or a device the attacker holds.",
+            (
+                Step(developer, Request("iam:CreateAccessKey", f"{ARN}:user/break-glass"), "keys"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "rename-then-detach",
+            "Rename the MfaRequired group so its name is no longer protected, then detach.",
+            (
+                Step(developer, Request("iam:UpdateGroup", f"{ARN}:group/MfaRequired"),
+                     "the group is now 'Staff'"),
+                Step(developer, Request("iam:DetachGroupPolicy", f"{ARN}:group/Staff",
+                                        {"iam:PolicyARN": FORCE_MFA_ARN}), "Force-MFA is off"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "remove-victim-from-group",
+            "Take the victim out of MfaRequired, then use the stolen keys freely.",
+            (Step(developer, Request("iam:RemoveUserFromGroup", f"{ARN}:group/MfaRequired"),
+                  "the victim is no longer forced to MFA"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "detach-force-mfa-from-configured-group",
+            "Detach Force-MFA from a configured group (a name the product does not own).",
+            (Step(developer, Request("iam:DetachGroupPolicy", f"{ARN}:group/Developers",
+                                     {"iam:PolicyARN": FORCE_MFA_ARN}), "Force-MFA is off"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "break-the-forwarding-role",
+            "Deny the forwarding role its PutEvents, or delete it: events stop leaving.",
+            (
+                Step(developer, Request("iam:PutRolePolicy", forwarding_role), "forwarding fails"),
+                Step(developer, Request("iam:DeleteRole", forwarding_role), "forwarding is gone"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "blind-the-lifeline",
+            "Stop the trail (no CloudTrail event reaches EventBridge), then act unseen.",
+            (
+                Step(developer, Request("cloudtrail:StopLogging",
+                                        f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail"),
+                     "no more events"),
+                Step(developer, Request("iam:DeactivateMFADevice", f"{ARN}:user/bob"),
+                     "unseen"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "blind-config",
+            "Overwrite an MFA Config rule, then stop the recorder.",
+            (
+                Step(developer, Request("config:PutConfigRule",
+                     f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c"),
+                     "the rule checks nothing"),
+                Step(developer, Request("config:PutConfigurationRecorder",
+                     f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc"),
+                     "records nothing"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "silence-the-notifier",
+            "Set the notifier's concurrency to zero, or schedule its key for deletion.",
+            (
+                Step(developer, Request("lambda:PutFunctionConcurrency",
+                                        f"arn:aws:lambda:us-east-1:{MEMBER}:{NOTIFIER}"),
+                     "no alert is ever sent"),
+                Step(developer, Request("kms:ScheduleKeyDeletion", ALERT_KEY,
+                     {"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]}),
+                     "topics cannot encrypt"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "leave-the-organization",
+            "Leave the organization: every SCP is gone at once.",
+            (Step(developer, Request("organizations:LeaveOrganization"), "no SCP applies"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "force-mfa-role-enrols-on-a-user",
+            "A role holding Force-MFA (attach-to-role-names), without MFA: aws:username is "
+            "absent for it, so enrol a device on someone else, then remove theirs.",
+            (
+                Step(console_users, Request("iam:CreateVirtualMFADevice",
+                                            f"{ARN}:mfa/attacker-phone"), "a device"),
+                Step(console_users, Request("iam:EnableMFADevice", f"{ARN}:user/bob"),
+                     "on bob's user"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "root-alternative-factors-on-users",
+            "Root signed in with alternative factors (no MFA) enrols a device on an IAM user.",
+            (
+                Step(root_alt, Request("iam:DeactivateMFADevice", "*"),
+                     "its own lost device: allowed"),
+                Step(root_alt, Request("iam:EnableMFADevice", f"{ARN}:user/bob"),
+                     "a device on bob"),
+            ),
+            stopped_at=1,
+        ),
+        Chain(
+            "security-account-changes-member-contacts",
+            "The Account Management delegated administrator changes a member's recovery e-mail.",
+            (
+                Step(security, Request("account:StartPrimaryEmailUpdate",
+                     f"arn:aws:account::222222222222:account/o-a1b2c3d4e5/{MEMBER}",
+                     account="222222222222"), "the root recovery e-mail"),
+                Step(security, Request("account:PutContactInformation",
+                     f"arn:aws:account::222222222222:account/o-a1b2c3d4e5/{MEMBER}",
+                     account="222222222222"), "the recovery phone"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "security-account-silences-alerting",
+            "A principal of the security account changes the central alerting itself.",
+            (Step(security, Request("lambda:UpdateFunctionCode",
+                  f"arn:aws:lambda:us-east-1:222222222222:{NOTIFIER}", account="222222222222"),
+                  "the notifier drops alerts"),),
+            stopped_at=0,
+        ),
+    ]  # fmt: skip
+
+
+def runbook_chains(security_account: str) -> list[Chain]:
+    """What the guardrails must never stop (README, "Runbooks" and "Rolling out")."""
+    alice, carol = _user("alice"), _user("carol", "eng/")
+    sso = f"{ARN}:role/aws-reserved/sso.amazonaws.com"
+    sso_admin_us_east_1 = _session(_role("x"), "false")
+    sso_admin_us_east_1 = replace(sso_admin_us_east_1, name="sso-admin[us-east-1]",
+                                  arn=f"{sso}/AWSReservedSSO_AdministratorAccess_0a1b")
+    break_glass = _session(_role("BreakGlassAdmin"))
+    stackset = _session(_role("stacksets-exec-5f2c9d"))
+    stackset_slr = Principal(
+        "stacksets-service-linked-role",
+        f"{ARN}:role/aws-service-role/member.org.stacksets.cloudformation.amazonaws.com/"
+        "AWSServiceRoleForCloudFormationStackSetsOrgMember", "service-linked-role")
+    sec = security_account
+    cdk_exec = _session(_role(f"cdk-hnb659fds-cfn-exec-role-{sec}-us-east-1", account=sec))
+    cdk_deploy = _session(_role(f"cdk-hnb659fds-deploy-role-{sec}-us-east-1", account=sec))
+    control_tower = _session(_role("AWSControlTowerExecution"))
+    notifier = _session(_role("mfa-guardrails-notifier", account=sec))
+    forwarder = _session(_role("mfa-guardrails-forward-us-east-1"))
+    operator = _session(_role("Developer", account=sec))
+    root_alt = Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None)
+    # An AssumeRoot session: the guardrails must not stand in the way of its task policies
+    # (IAMDeleteRootUserCredentials, IAMCreateRootUserPassword), which AWS confines to the root
+    # user itself. The engine has no resource type for the root user, so "*" stands for it.
+    assume_root = Principal("assume-root-session", f"{ARN}:root", "root", assumed_root=True)
+    sec_lambda = f"arn:aws:lambda:us-east-1:{sec}:{NOTIFIER}"
+    return [
+        Chain("first-device-from-console", "A new user signs in without MFA and enrols two "
+              "devices, then works with MFA.", (
+            Step(_console(alice), Request("iam:CreateVirtualMFADevice", f"{ARN}:mfa/alice-1"),
+                 "a first device"),
+            Step(_console(alice), Request("iam:EnableMFADevice", alice.arn), "enabled"),
+            Step(_console(alice), Request("iam:EnableMFADevice", alice.arn), "a second one"),
+            Step(_console(alice), Request("iam:ChangePassword", alice.arn), "a new password"),
+            Step(_keys(alice), Request("sts:GetSessionToken"), "CLI: an MFA session"),
+            Step(_mfa_session(alice), Request("s3:ListAllMyBuckets"), "works with MFA"),
+        ), None),
+        Chain("user-with-path-enrols-and-replaces", "A user with a path enrols, and with MFA "
+              "removes their own lost second device.", (
+            Step(_console(carol), Request("iam:EnableMFADevice", carol.arn), "enrols"),
+            Step(_console(carol), Request("iam:ListMFADevices", carol.arn), "sees devices"),
+            Step(_mfa_session(carol), Request("iam:DeactivateMFADevice", carol.arn),
+                 "removes the lost one"),
+        ), None),
+        Chain("admin-removes-lost-device", "An Identity Center admin (us-east-1 ARN, MFA at the "
+              "identity provider so false here) removes a user's lost device.", (
+            Step(sso_admin_us_east_1, Request("iam:DeactivateMFADevice", carol.arn),
+                 "the lost device is off"),
+            Step(sso_admin_us_east_1, Request("iam:DeleteVirtualMFADevice",
+                                              f"{ARN}:mfa/carol-phone"), "and deleted"),
+            Step(sso_admin_us_east_1, Request("account:PutContactInformation",
+                                              f"arn:aws:account::{MEMBER}:account"),
+                 "fixes the contact phone"),
+            Step(sso_admin_us_east_1, Request("iam:PutUserPolicy", alice.arn),
+                 "revokes alice's issued sessions (aws:TokenIssueTime deny)"),
+        ), None),
+        Chain("root-recovers-with-alternative-factors", "Root, in with e-mail and the contact "
+              "phone, removes its lost device and registers two new ones.", (
+            Step(root_alt, Request("iam:DeactivateMFADevice", "*"), "off"),
+            Step(root_alt, Request("iam:DeleteVirtualMFADevice",
+                                   f"{ARN}:mfa/root-account-mfa-device"), "deleted"),
+            Step(root_alt, Request("iam:CreateVirtualMFADevice", f"{ARN}:mfa/root-2"), "new"),
+            Step(root_alt, Request("iam:EnableMFADevice", "*"), "enabled"),
+        ), None),
+        Chain("assume-root-tasks", "Centralized root access keeps its task policies.", (
+            Step(assume_root,
+                 Request("iam:DeactivateMFADevice", "*"), "root MFA off"),
+            Step(assume_root,
+                 Request("iam:DeleteLoginProfile", "*"), "root password gone"),
+            Step(assume_root,
+                 Request("iam:DeleteAccessKey", "*"), "root keys gone"),
+            Step(assume_root,
+                 Request("iam:CreateLoginProfile", "*"), "root password back"),
+        ), None),
+        Chain("break-glass-restores", "Break-glass fixes contacts, offboards a user and "
+              "repairs the guardrails.", (
+            Step(break_glass, Request("account:PutContactInformation",
+                                      f"arn:aws:account::{MEMBER}:account"), "phone fixed"),
+            Step(break_glass, Request("iam:RemoveUserFromGroup", f"{ARN}:group/MfaRequired"),
+                 "offboarding"),
+            Step(break_glass, Request("events:EnableRule",
+                                      f"{EVENTS}:rule/mfa-guardrails-forward-mfa-removed"),
+                 "forwarding back on"),
+            Step(break_glass, Request("cloudtrail:UpdateTrail",
+                                      f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail"),
+                 "trail repaired"),
+        ), None),
+        Chain("stackset-deploys-baseline", "The StackSet creates and updates the member "
+              "baseline.", (
+            Step(stackset_slr, Request("iam:CreateRole", f"{ARN}:role/stacksets-exec-5f2c9d"),
+                 "the execution role"),
+            Step(stackset, Request("iam:CreateRole", forwarder.arn), "forwarding role"),
+            Step(stackset, Request("iam:PassRole", forwarder.arn), "given to the rules"),
+            Step(stackset, Request("events:PutRule",
+                                   f"{EVENTS}:rule/mfa-guardrails-forward-mfa-removed"), "rule"),
+            Step(stackset, Request("iam:CreatePolicyVersion", FORCE_MFA_ARN), "Force-MFA v2"),
+            Step(stackset, Request("iam:AttachGroupPolicy", f"{ARN}:group/Developers",
+                                   {"iam:PolicyARN": FORCE_MFA_ARN}), "attached"),
+            Step(stackset, Request("config:PutConfigRule",
+                 f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c"), "rules"),
+        ), None),
+        Chain("cdk-deploys-security-account", "CDK deploys the alerting stack in the security "
+              "account.", (
+            Step(cdk_deploy, Request("iam:PassRole", cdk_exec.arn, account=sec),
+                 "CloudFormation gets the execution role"),
+            Step(cdk_exec, Request("lambda:UpdateFunctionCode", sec_lambda, account=sec),
+                 "new notifier"),
+            Step(cdk_exec, Request("iam:PutRolePolicy",
+                                   f"arn:aws:iam::{sec}:role/mfa-guardrails-notifier",
+                                   account=sec), "its permissions"),
+            Step(cdk_exec, Request("events:PutTargets",
+                 f"arn:aws:events:us-east-1:{sec}:rule/mfa-guardrails-central/"
+                 "mfa-guardrails-mfa-removed", account=sec), "rules"),
+            Step(cdk_exec, Request("config:PutConfigRule",
+                 f"arn:aws:config:us-east-1:{sec}:config-rule/config-rule-9f8e", account=sec),
+                 "readiness rule"),
+        ), None),
+        Chain("control-tower-manages-config", "A configured automation role (Control Tower) "
+              "manages the Config recorder and trail.", (
+            Step(control_tower, Request("config:PutConfigurationRecorder",
+                 f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc"),
+                 "recorder"),
+            Step(control_tower, Request("config:PutDeliveryChannel"), "delivery channel"),
+            Step(control_tower, Request("cloudtrail:PutEventSelectors",
+                 f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/aws-controltower-BaselineTrail"),
+                 "trail"),
+        ), None),
+        Chain("alert-path-works", "The alert path uses its own resources.", (
+            Step(forwarder, Request("events:PutEvents",
+                 f"arn:aws:events:us-east-1:{sec}:event-bus/mfa-guardrails-central",
+                 account=sec), "forwarded"),
+            Step(notifier, Request("sns:Publish",
+                 f"arn:aws:sns:us-east-1:{sec}:mfa-guardrails-alerts", account=sec), "alerted"),
+            Step(notifier, Request("kms:GenerateDataKey",
+                 f"arn:aws:kms:us-east-1:{sec}:key/0a1b2c3d-1111-2222-3333-444455556666",
+                 {"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]}, account=sec),
+                 "encrypted"),
+            Step(notifier, Request("sqs:SendMessage",
+                 f"arn:aws:sqs:us-east-1:{sec}:mfa-guardrails-notifier-failures", account=sec),
+                 "failure parked"),
+            Step(operator, Request("sqs:ReceiveMessage",
+                 f"arn:aws:sqs:us-east-1:{sec}:mfa-guardrails-rule-dead-letters", account=sec),
+                 "dead letters read for replay"),
+            Step(operator, Request("config:PutEvaluations", account=sec), "readiness results"),
+        ), None),
+    ]  # fmt: skip

@@ -1,0 +1,371 @@
+"""Sweeps over whole action catalogs: every action the engine knows (the iam-data catalog that
+ships with @cloud-copilot/iam-simulate) for the services that matter, x MFA true/false/absent x
+every principal kind, proving the invariants the product promises:
+
+(a) a Force-MFA holder without MFA gets nothing beyond the documented bootstrap set (a console
+    session: enrol a device, change the password, read its own user; long-term keys: read its own
+    user and ask for an MFA session; a role: nothing);
+(b) no principal but the guardrail administrators changes a protected resource or identity (and
+    none but the device/contact admins changes another user's MFA device or a recovery contact);
+(c) the guardrail administrators can still make every one of those changes.
+
+``python -m tests.policy.sweep`` runs the whole sweep (``make sweep``) and prints cells and
+seconds; ``tests/test_policy_sweep.py`` runs a fixed sample of it in ``make test``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
+from tests.policy.policies import PolicySet, Request
+from tests.policy.principals import (
+    ARN,
+    MEMBER,
+    Exempt,
+    Principal,
+    base_principals,
+    concrete,
+)
+
+SERVICES = ("iam", "sts", "account", "organizations", "cloudtrail", "config", "events", "sns",
+            "sqs", "lambda", "kms")  # fmt: skip
+CATALOG = ("node_modules", "@cloud-copilot", "iam-data", "data")
+CHANGES = {"Write", "Permissions management", "Tagging"}
+# What the product promises anyone may still do to a protected resource: use it as the alert path
+# does, and start what was stopped. Written from the promise, not copied from the policy.
+USE = {
+    "events:PutEvents", "sns:Publish", "sqs:SendMessage", "sqs:ReceiveMessage",
+    "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "kms:Decrypt", "kms:Encrypt",
+    "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    "cloudtrail:StartLogging", "cloudtrail:CreateTrail", "config:StartConfigRulesEvaluation",
+    "config:StartConfigurationRecorder",
+}  # fmt: skip
+# Console session without MFA, and long-term keys, of a Force-MFA user: (action, target).
+CONSOLE_BOOTSTRAP = {
+    ("iam:GetUser", "own"), ("iam:ListMFADevices", "own"), ("iam:ListVirtualMFADevices", "*"),
+    ("iam:GetAccountPasswordPolicy", "*"), ("iam:CreateVirtualMFADevice", "mfa"),
+    ("iam:EnableMFADevice", "own"), ("iam:ResyncMFADevice", "own"),
+    ("iam:ChangePassword", "own"), ("sts:GetSessionToken", "*"),
+    # AWS answers GetCallerIdentity whatever the policies say (STS API reference).
+    ("sts:GetCallerIdentity", "*"),
+}  # fmt: skip
+KEYS_BOOTSTRAP = {
+    ("iam:GetUser", "own"), ("iam:ListMFADevices", "own"), ("iam:ListVirtualMFADevices", "*"),
+    ("iam:GetAccountPasswordPolicy", "*"), ("sts:GetSessionToken", "*"),
+    ("sts:GetCallerIdentity", "*"),
+}  # fmt: skip
+MFA_DEVICE_CHANGES = {"iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeactivateMFADevice"}
+RECOVERY_CONTACTS = {
+    "account:PutContactInformation", "account:PutAlternateContact",
+    "account:DeleteAlternateContact", "account:StartPrimaryEmailUpdate",
+    "account:AcceptPrimaryEmailUpdate",
+}  # fmt: skip
+# Actions whose every resource type has the same ARN shape (a Lambda version or alias), so the
+# engine cannot tell which applies: reported by the sweep, and left to the cells and chains.
+UNTYPEABLE = {
+    "lambda:DeleteProvisionedConcurrencyConfig", "lambda:GetProvisionedConcurrencyConfig",
+    "lambda:PutProvisionedConcurrencyConfig",
+}  # fmt: skip
+RESOURCELESS_PROTECTED = {
+    "config:DeleteDeliveryChannel", "config:PutDeliveryChannel", "organizations:LeaveOrganization",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Action:
+    service: str
+    name: str
+    access_level: str
+    resource_types: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.service}:{self.name}"
+
+
+@dataclass(frozen=True)
+class SweepCell:
+    invariant: str
+    principal: Principal
+    request: Request
+    allowed: bool
+
+    @property
+    def id(self) -> str:
+        request = self.request
+        return f"{self.invariant}:{self.principal.name}:{request.action}:{request.resource}"
+
+
+def _catalog_dir() -> Any:
+    from tests.policy.engine import ROOT
+
+    return ROOT.joinpath(*CATALOG)
+
+
+@cache
+def catalog() -> tuple[Action, ...]:
+    """Every action the engine knows for SERVICES, with its access level and resource types."""
+    found = []
+    for service in SERVICES:
+        actions = json.loads((_catalog_dir() / "actions" / f"{service}.json").read_text())
+        for data in actions.values():
+            types = tuple(r["name"].lower() for r in data["resourceTypes"])
+            found.append(Action(service, data["name"], data["accessLevel"], types))
+    return tuple(found)
+
+
+@cache
+def arn_templates(service: str) -> dict[str, str]:
+    data = json.loads((_catalog_dir() / "resourceTypes" / f"{service}.json").read_text())
+    return {key: value["arn"] for key, value in data.items()}
+
+
+def sample_arn(service: str, resource_type: str) -> str:
+    """An ordinary (unprotected) resource of the type, in the member account."""
+    template = arn_templates(service)[resource_type]
+    filled = template.replace("${Partition}", "aws").replace("${Account}", MEMBER)
+    filled = filled.replace("${Region}", "us-east-1")
+    return re.sub(r"\$\{[^}]+\}", "team-sample", filled)
+
+
+def protected_resources(
+    templates: dict[str, dict[str, Any]], identities: tuple[str, ...]
+) -> dict[tuple[str, str], list[Request]]:
+    """(service, resource type) -> requests' resource and context of each protected resource:
+    the product's own resources read from every synthesized template, every exempt identity and
+    name an exemption matches, and the lifeline (trails, Config rules and recorder)."""
+    found: dict[tuple[str, str], list[Request]] = {}
+
+    def add(service: str, kind: str, arn: str, **context: str | list[str]) -> None:
+        found.setdefault((service, kind), []).append(Request("", arn, context))
+
+    region = f"us-east-1:{MEMBER}"
+    for template in templates.values():
+        for resource in template["Resources"].values():
+            props, kind = resource.get("Properties", {}), resource["Type"]
+            name = props.get("RoleName") or props.get("QueueName") or props.get("FunctionName")
+            name = name or props.get("TopicName") or props.get("Name")
+            if not isinstance(name, str):
+                continue  # names with tokens (per-region roles) are added below
+            if kind == "AWS::IAM::Role":
+                add("iam", "role", f"{ARN}:role/{name}")
+            elif kind == "AWS::Lambda::Function":
+                add("lambda", "function", f"arn:aws:lambda:{region}:function:{name}")
+            elif kind == "AWS::SNS::Topic":
+                add("sns", "topic", f"arn:aws:sns:{region}:{name}")
+            elif kind == "AWS::SQS::Queue":
+                add("sqs", "queue", f"arn:aws:sqs:{region}:{name}")
+            elif kind == "AWS::Events::Rule":
+                bus = "mfa-guardrails-central/" if props.get("EventBusName") else ""
+                rule_type = "rule-on-custom-event-bus" if bus else "rule-on-default-event-bus"
+                add("events", rule_type, f"arn:aws:events:{region}:rule/{bus}{name}")
+            elif kind == "AWS::Events::EventBus":
+                add("events", "event-bus", f"arn:aws:events:{region}:event-bus/{name}")
+    # A few of each kind: every rule or queue of ours is protected by the same name pattern.
+    found = {key: list({r.resource: r for r in rs}.values())[:3] for key, rs in found.items()}
+    add("iam", "role", f"{ARN}:role/mfa-guardrails-forward-eu-west-1")
+    add("iam", "role", f"{ARN}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a")
+    for pattern in identities:
+        arn = concrete(pattern)
+        add("iam", "user" if ":user/" in arn else "role", arn)
+    add("iam", "group", f"{ARN}:group/MfaRequired")
+    add("iam", "policy", FORCE_MFA_ARN)
+    add("kms", "key", ALERT_KEY, **{"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]})
+    add("kms", "alias", f"arn:aws:kms:{region}:alias/mfa-guardrails-alerting")
+    add("cloudtrail", "trail", f"arn:aws:cloudtrail:{region}:trail/org-trail")
+    add("config", "configrule", f"arn:aws:config:{region}:config-rule/config-rule-0a1b2c")
+    add("config", "configurationrecorder",
+        f"arn:aws:config:{region}:configuration-recorder/default/0a1b")
+    return found
+
+
+def force_mfa_cells(principals: list[Principal]) -> Iterator[SweepCell]:
+    """(a): every action x (own user, another user, a sample resource) for holders without MFA."""
+    for p in principals:
+        if not p.force_mfa or p.mfa == "true" or not p.allow_all:
+            continue
+        allowed = {("sts:GetCallerIdentity", "*")} if p.kind != "user" else (
+            CONSOLE_BOOTSTRAP if p.mfa == "false" else KEYS_BOOTSTRAP)  # fmt: skip
+        for action in catalog():
+            targets: list[tuple[str, str]] = []
+            for kind in action.resource_types or ("*",):
+                if kind == "user":
+                    own = [("own", p.arn)] if p.kind == "user" else []
+                    targets += [*own, ("other", f"{ARN}:user/bob")]
+                elif kind == "mfa":
+                    targets.append(("mfa", f"{ARN}:mfa/new-phone"))
+                elif kind == "*":
+                    targets.append(("*", "*"))
+                else:
+                    targets.append((kind, sample_arn(action.service, kind)))
+            for target, resource in targets:
+                yield SweepCell("a:force-mfa-bootstrap-only", p, Request(action.id, resource),
+                                (action.id, target) in allowed)
+
+
+def protection_cells(
+    principals: list[Principal],
+    exempt: Exempt,
+    protected: dict[tuple[str, str], list[Request]],
+) -> Iterator[SweepCell]:
+    """(b) and (c): every change of a protected resource, by every principal."""
+    for action in catalog():
+        if action.access_level not in CHANGES or action.id in USE:
+            continue
+        requests = [r for kind in action.resource_types
+                    for r in protected.get((action.service, kind), [])]  # fmt: skip
+        if not action.resource_types and action.id in RESOURCELESS_PROTECTED:
+            requests = [Request("", "*")]
+        if action.id in {"iam:DetachGroupPolicy", "iam:DetachRolePolicy"}:
+            target = "group/Developers" if "Group" in action.name else "role/ConsoleUsers"
+            requests.append(Request("", f"{ARN}:{target}", {"iam:PolicyARN": FORCE_MFA_ARN}))
+        for template in requests:
+            for p in principals:
+                if p.assumed_root:
+                    continue  # task policies confine these sessions to the root user anyway
+                # Each principal acts on the protected resources of its own account.
+                resource = template.resource.replace(f":{MEMBER}:", f":{p.account}:")
+                request = Request(action.id, resource, template.context, p.account)
+                admin = exempt.guardrail_admin(p)
+                if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
+                    admin = admin and exempt.device_and_contact_admin(p)
+                if admin and "/aws-reserved/" in resource:
+                    continue  # AWS itself lets only Identity Center change these roles
+                if admin and p.force_mfa and p.mfa != "true":
+                    continue  # an exempt user still signs in with MFA (Force-MFA)
+                yield SweepCell("b:protected" if not admin else "c:admins-can", p, request, admin)
+        yield from _device_and_contact_cells(action, principals, exempt)
+
+
+def _device_and_contact_cells(
+    action: Action, principals: list[Principal], exempt: Exempt
+) -> Iterator[SweepCell]:
+    """(b) and (c) for other users' MFA devices and recovery contacts: device/contact admins."""
+    if action.id not in MFA_DEVICE_CHANGES | RECOVERY_CONTACTS:
+        return
+    resources = {
+        "user": f"{ARN}:user/bob",
+        "account": f"arn:aws:account::{MEMBER}:account",
+        "accountinorganization": f"arn:aws:account::111111111111:account/o-a1b2c3d4e5/{MEMBER}",
+    }
+    for kind in action.resource_types:
+        for p in principals:
+            if p.assumed_root or (p.force_mfa and p.mfa != "true"):
+                continue
+            admin = exempt.device_and_contact_admin(p)
+            yield SweepCell("b:devices-and-contacts" if not admin else "c:admins-can",
+                            p, Request(action.id, resources[kind]), admin)  # fmt: skip
+
+
+def sweep_cells(
+    templates: dict[str, dict[str, Any]], exempt: Exempt, identities: tuple[str, ...],
+    principals: list[Principal],
+) -> list[SweepCell]:  # fmt: skip
+    protected = protected_resources(templates, identities)
+    return [*force_mfa_cells(principals), *protection_cells(principals, exempt, protected)]
+
+
+def sample(cells: list[SweepCell], fraction: float, seed: int = 11) -> list[SweepCell]:
+    """A fixed, reproducible slice that keeps every invariant represented."""
+    rng = random.Random(seed)
+    return [c for c in cells if rng.random() < fraction]
+
+
+def failures(cells: list[SweepCell], decided: list[tuple[bool, str | None]]) -> list[str]:
+    """Cells whose decision breaks the invariant. Each action is tried with a sample of each of
+    its resource types; one the engine cannot type (an ARN that fits several types) fails only
+    when no other type of the same action and principal could be evaluated."""
+    evaluated = {
+        (c.invariant, c.principal, c.request.action)
+        for c, (_, error) in zip(cells, decided, strict=True)
+        if not error
+    }
+    found = []
+    for c, (allowed, error) in zip(cells, decided, strict=True):
+        if error and (c.invariant, c.principal, c.request.action) not in evaluated:
+            if c.request.action not in UNTYPEABLE:
+                found.append(f"{c.id}: not evaluated: {error}")
+        elif not error and allowed != c.allowed:
+            found.append(f"{c.id}: expected {'Allow' if c.allowed else 'Deny'}")
+    return found
+
+
+def main() -> int:
+    """The whole sweep on the organization example: cells, seconds, failures."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.policy.engine import Engine
+    from tests.policy.principals import all_principals
+    from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
+
+    started = time.perf_counter()
+    synth = Synthesized(ORGANIZATION_EXAMPLE, Path(tempfile.mkdtemp()))
+    policies = PolicySet.from_templates(synth.templates)
+    exempt, identities, base = context_of(synth.config)
+    cells = sweep_cells(synth.templates, exempt, identities, all_principals(base))
+    prepared = time.perf_counter()
+    with Engine() as engine:
+        decided = engine.decide([policies.simulation(c.principal, c.request) for c in cells])
+    finished = time.perf_counter()
+    failed = failures(cells, decided)
+    by_invariant: dict[str, int] = {}
+    for cell in cells:
+        by_invariant[cell.invariant] = by_invariant.get(cell.invariant, 0) + 1
+    actions = len({c.request.action for c in cells})
+    print(f"policy sweep: {len(cells)} cells ({actions} actions, "
+          f"{len({c.principal for c in cells})} principals) evaluated in "
+          f"{finished - prepared:.1f} s (synth and set-up {prepared - started:.1f} s)")
+    for invariant, count in sorted(by_invariant.items()):
+        print(f"  {invariant}: {count} cells")
+    for line in [f for f in failed if f.startswith("c:")][:40]:
+        print(f"  FAIL {line}")
+    kinds: dict[str, int] = {}
+    for line in failed:
+        invariant, _, rest = line.partition(":")
+        key = invariant + ":" + rest.split(":")[1] + " " + ":".join(rest.split(":")[2:4])
+        kinds[key] = kinds.get(key, 0) + 1
+    for key, count in sorted(kinds.items())[:80]:
+        print(f"  {count:5d} {key}")
+    print(f"{len(failed)} failure(s)")
+    return 1 if failed else 0
+
+
+# The StackSet execution roles, as the product promises to exempt them (README).
+STACKSET_ROLES = (
+    "arn:aws:iam::*:role/stacksets-exec-*",
+    "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
+)
+
+
+def context_of(config: Any) -> tuple[Exempt, tuple[str, ...], list[Principal]]:
+    """The exemptions, protected identities and principal kinds of a configuration, read from
+    the configuration itself (the promise), not from the policies under test."""
+    guardrail_admins = (*STACKSET_ROLES, *config.break_glass_principal_arns,
+                        *config.guardrail_automation_arns)  # fmt: skip
+    device_admins = (*config.break_glass_principal_arns, *config.admin_principal_arns)
+    exempt = Exempt(guardrail_admins, device_admins)
+    base = base_principals(
+        security_account=config.security_account_id,
+        exempt_patterns={
+            "stackset": STACKSET_ROLES,
+            "break-glass": config.break_glass_principal_arns,
+            "admin": config.admin_principal_arns,
+            "automation": config.guardrail_automation_arns,
+        },
+    )
+    return exempt, (*guardrail_admins, *config.admin_principal_arns), base
+
+
+if __name__ == "__main__":
+    sys.exit(main())
