@@ -61,11 +61,12 @@ RECOVERY_CONTACT_CHANGES = (
     "account:AcceptPrimaryEmailUpdate",
 )
 
+FORCE_MFA_POLICY_ARNS = f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*"
 # The product's own resources: every one carries PRODUCT_PREFIX in its name (a test checks each
 # resource of every synthesized template against this list), except the MfaRequired group.
 PRODUCT_RESOURCE_ARNS = (
     f"arn:aws:iam::*:role/{PRODUCT_PREFIX}*",
-    f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*",
+    FORCE_MFA_POLICY_ARNS,
     f"arn:aws:iam::*:group/{MFA_REQUIRED_GROUP}",
     f"arn:aws:events:*:*:rule/{PRODUCT_PREFIX}*",
     f"arn:aws:events:*:*:rule/*/{PRODUCT_PREFIX}*",
@@ -110,7 +111,6 @@ RESOURCELESS_LIFELINE_CHANGES = (
     "config:PutDeliveryChannel",
     "organizations:LeaveOrganization",
 )
-FORCE_MFA_POLICY_ARNS = f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*"
 POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
 

@@ -210,9 +210,7 @@ def bind(p: Principal, r: NamedRequest) -> NamedRequest:
     groups = r.groups
     if resource == p.arn and "others-device" in groups:
         groups = frozenset({"own-removal"})
-    if p.account != MEMBER:
-        resource = resource.replace(f":{MEMBER}:", f":{p.account}:")
-    request = Request(r.request.action, resource, r.request.context, p.account)
+    request = Request(r.request.action, p.own_account(resource), r.request.context, p.account)
     return NamedRequest(r.name, request, r.target, groups)
 
 

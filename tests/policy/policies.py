@@ -5,7 +5,7 @@ at each level of the organization (root, OU, account)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -145,11 +145,3 @@ def mutations(document: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                 copy = [changed if i == index else s for i, s in enumerate(statements)]
                 found.append((f"{sid}-{operator}:{key}", {**document, "Statement": copy}))
     return found
-
-
-def evaluate_all(
-    engine: Any, policies: PolicySet, pairs: Sequence[tuple[Principal, Request]]
-) -> list[bool]:
-    """Evaluate (principal, request) pairs against one policy set."""
-    result: list[bool] = engine.evaluate([policies.simulation(p, r) for p, r in pairs])
-    return result

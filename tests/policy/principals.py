@@ -57,6 +57,10 @@ class Principal:
             context["aws:AssumedRoot"] = "true"
         return context
 
+    def own_account(self, resource: str) -> str:
+        """``resource`` of the member account, moved to this principal's own account."""
+        return resource.replace(f":{MEMBER}:", f":{self.account}:")
+
     def with_mfa(self, mfa: str | None) -> Principal:
         label = {"true": "mfa", "false": "no-mfa", None: "mfa-absent"}[mfa]
         return replace(self, name=f"{self.name}[{label}]", mfa=mfa)

@@ -23,8 +23,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from tests.policy.engine import ROOT
 from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
 from tests.policy.policies import PolicySet, Request
 from tests.policy.principals import (
@@ -106,9 +108,7 @@ class SweepCell:
         return f"{self.invariant}:{self.principal.name}:{request.action}:{request.resource}"
 
 
-def _catalog_dir() -> Any:
-    from tests.policy.engine import ROOT
-
+def _catalog_dir() -> Path:
     return ROOT.joinpath(*CATALOG)
 
 
@@ -234,7 +234,7 @@ def protection_cells(
                 if p.assumed_root:
                     continue  # task policies confine these sessions to the root user anyway
                 # Each principal acts on the protected resources of its own account.
-                resource = template.resource.replace(f":{MEMBER}:", f":{p.account}:")
+                resource = p.own_account(template.resource)
                 request = Request(action.id, resource, template.context, p.account)
                 admin = exempt.guardrail_admin(p)
                 if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
@@ -303,7 +303,6 @@ def failures(cells: list[SweepCell], decided: list[tuple[bool, str | None]]) -> 
 def main() -> int:
     """The whole sweep on the organization example: cells, seconds, failures."""
     import tempfile
-    from pathlib import Path
 
     from tests.policy.engine import Engine
     from tests.policy.principals import all_principals
