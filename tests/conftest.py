@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mfa_guardrails.checks import stacks_in
+from tests.background import Job, lint_job
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
@@ -47,9 +51,41 @@ def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Syn
     return synthesize(ENFORCE)
 
 
+MAIN_JOB = pytest.StashKey[Job]()
+ORG_LINT = pytest.StashKey[Job]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the main job end to end (its own synth through the CLI, cdk-nag, cfn-lint) as soon
+    as a test that needs it is collected: it overlaps the rest of the suite."""
+    if any(item.name == "test_main_job_end_to_end" for item in items):
+        outdir = Path(tempfile.mkdtemp(prefix="main-job-")) / "cdk.out"
+        config.stash[MAIN_JOB] = Job(
+            "-m", "mfa_guardrails.checks", "--outdir", str(outdir), "--only", "single-account"
+        )
+
+
 @pytest.fixture(scope="session")
-def org_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
-    return synthesize(ORGANIZATION_EXAMPLE)
+def main_job(request: pytest.FixtureRequest) -> Job:
+    return request.config.stash[MAIN_JOB]
+
+
+@pytest.fixture(scope="session")
+def org_synth(
+    synthesize: Callable[[Mapping[str, Any]], Synthesized], request: pytest.FixtureRequest
+) -> Synthesized:
+    """The organization example; cfn-lint of its templates starts at once in the background."""
+    synth = synthesize(ORGANIZATION_EXAMPLE)
+    templates = [s.template for s in stacks_in(synth.outdir)]
+    request.config.stash[ORG_LINT] = lint_job(
+        templates + sorted(synth.outdir.glob("*.stackset.template.json"))
+    )
+    return synth
+
+
+@pytest.fixture(scope="session")
+def org_lint(org_synth: Synthesized, request: pytest.FixtureRequest) -> Job:
+    return request.config.stash[ORG_LINT]
 
 
 @pytest.fixture(scope="session")

@@ -35,8 +35,9 @@ class _Process:
     def evaluate(self, batch: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         assert self._process.stdin is not None
         assert self._process.stdout is not None
+        line = json.dumps(_by_reference(batch))
         with self._lock:
-            self._process.stdin.write(json.dumps(batch) + "\n")
+            self._process.stdin.write(line + "\n")
             self._process.stdin.flush()
             line = self._process.stdout.readline()
         if not line:
@@ -49,6 +50,34 @@ class _Process:
         if self._process.stdin:
             self._process.stdin.close()
         self._process.wait(timeout=10)
+
+
+def _by_reference(simulations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The batch with each policy document sent once: simulations share the same document
+    objects (a PolicySet's), which are replaced by {"$policy": key}."""
+    policies: dict[str, Any] = {}
+    keys: dict[int, str] = {}
+
+    def ref(document: Any) -> dict[str, str]:
+        key = keys.setdefault(id(document), str(len(keys)))
+        policies[key] = document
+        return {"$policy": key}
+
+    def named(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        return [{**entry, "policy": ref(entry["policy"])} for entry in entries]
+
+    shared = []
+    for simulation in simulations:
+        levels = [
+            {**level, "policies": named(level["policies"])}
+            for level in simulation["serviceControlPolicies"]
+        ]
+        shared.append({
+            **simulation,
+            "identityPolicies": named(simulation["identityPolicies"]),
+            "serviceControlPolicies": levels,
+        })  # fmt: skip
+    return {"policies": policies, "simulations": shared}
 
 
 class Engine:
