@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
 from tests.policy.policies import Request
-from tests.policy.principals import ARN, MEMBER, Principal
+from tests.policy.principals import ARN, MEMBER, MEMBER_OU, Principal
 
 EVENTS = f"arn:aws:events:us-east-1:{MEMBER}"
 NOTIFIER = "function:mfa-guardrails-notifier"
@@ -40,9 +40,14 @@ def _user(name: str, path: str = "") -> Principal:
                      force_mfa=True)  # fmt: skip
 
 
-def _role(name: str, *, force_mfa: bool = False, account: str = MEMBER) -> Principal:
+def _role(
+    name: str, *, force_mfa: bool = False, account: str = MEMBER, in_target_ou: bool | None = None
+) -> Principal:
+    """A role; by default, a member's sits in a target OU and the security account in none
+    (``in_target_ou`` says otherwise: the security account may sit in a target OU too)."""
     arn = f"arn:aws:iam::{account}:role/{name}"
-    ou = None if account != MEMBER else "ou-ab12-workload1"
+    inside = account == MEMBER if in_target_ou is None else in_target_ou
+    ou = MEMBER_OU if inside else None
     return Principal(f"role:{name}", arn, "role", force_mfa=force_mfa, account=account, ou=ou)
 
 
@@ -232,16 +237,24 @@ def attack_chains() -> list[Chain]:
         ),
         Chain(
             "silence-the-notifier",
-            "Set the notifier's concurrency to zero, or schedule its key for deletion.",
+            "Set the notifier's concurrency to zero: no alert is ever sent.",
+            (Step(developer, Request("lambda:PutFunctionConcurrency",
+                                     f"arn:aws:lambda:us-east-1:{MEMBER}:{NOTIFIER}"),
+                  "no alert is ever sent"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "delete-the-alert-key",
+            "Schedule the alerting key for deletion (its ARN carries no name), then the topics "
+            "and queues can no longer encrypt.",
             (
-                Step(developer, Request("lambda:PutFunctionConcurrency",
-                                        f"arn:aws:lambda:us-east-1:{MEMBER}:{NOTIFIER}"),
-                     "no alert is ever sent"),
+                Step(developer, Request("kms:DescribeKey", ALERT_KEY,
+                     {"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]}), "finds it"),
                 Step(developer, Request("kms:ScheduleKeyDeletion", ALERT_KEY,
                      {"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]}),
                      "topics cannot encrypt"),
             ),
-            stopped_at=0,
+            stopped_at=1,
         ),
         Chain(
             "leave-the-organization",
@@ -310,8 +323,11 @@ def runbook_chains(security_account: str) -> list[Chain]:
         f"{ARN}:role/aws-service-role/member.org.stacksets.cloudformation.amazonaws.com/"
         "AWSServiceRoleForCloudFormationStackSetsOrgMember", "service-linked-role")
     sec = security_account
-    cdk_exec = _session(_role(f"cdk-hnb659fds-cfn-exec-role-{sec}-us-east-1", account=sec))
-    cdk_deploy = _session(_role(f"cdk-hnb659fds-deploy-role-{sec}-us-east-1", account=sec))
+    # The security account inside a target OU: the OU's SCPs apply to it as well.
+    cdk_exec = _session(_role(f"cdk-hnb659fds-cfn-exec-role-{sec}-us-east-1", account=sec,
+                              in_target_ou=True))  # fmt: skip
+    cdk_deploy = _session(_role(f"cdk-hnb659fds-deploy-role-{sec}-us-east-1", account=sec,
+                                in_target_ou=True))  # fmt: skip
     control_tower = _session(_role("AWSControlTowerExecution"))
     notifier = _session(_role("mfa-guardrails-notifier", account=sec))
     forwarder = _session(_role("mfa-guardrails-forward-us-east-1"))
@@ -414,7 +430,9 @@ def runbook_chains(security_account: str) -> list[Chain]:
                  "readiness rule"),
         ), None),
         Chain("control-tower-manages-config", "A configured automation role (Control Tower) "
-              "manages the Config recorder and trail.", (
+              "manages the Config recorder, its own rules and the trail.", (
+            Step(control_tower, Request("config:DeleteConfigRule",
+                 f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-ct01"), "its rule"),
             Step(control_tower, Request("config:PutConfigurationRecorder",
                  f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc"),
                  "recorder"),
