@@ -136,6 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{statistics.median(test_samples):.1f} s",
         )
     )
+    sweep = subprocess.run(
+        [sys.executable, "-m", "tests.policy.sweep"], cwd=ROOT, env=env, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    # Its first line: "policy sweep: N cells (A actions, P principals) evaluated in S s (...)".
+    rows.append(("policy sweep, whole (one run)", sweep.stdout.splitlines()[0].split(": ", 1)[1]))
     for module, seconds in cold_imports(args.runs, env):
         rows.append((f"cold import {module}", f"{seconds * 1000:.1f} ms"))
     formatting, end_to_end = notifier_per_event_microseconds()

@@ -48,6 +48,8 @@ CDK_DEFAULT_QUALIFIER = "hnb659fds"
 # An Identity Center in us-east-1 names its permission-set roles without a region segment
 # (role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_...): "/*/" would miss every one of them.
 _SSO_PATTERN_WITH_REGION_ONLY = re.compile(r"/sso\.amazonaws\.com/\*/")
+# An exemption whose name is nothing but wildcards (role/*, user/*/*) exempts every identity.
+_BLANKET_NAME = re.compile(r":(?:role|user)/[*/]*$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 
 
@@ -351,6 +353,29 @@ def load_config(context: Mapping[str, Any]) -> GuardrailsConfig:
     return config
 
 
+def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:
+    """Exemption patterns that would exempt everyone, or miss whom they mean to exempt."""
+    for key in ("break-glass-principal-arns", "admin-principal-arns", "automation-principal-arns"):
+        for index, arn in enumerate(getattr(config, _ATTRIBUTE[key])):
+            if _BLANKET_NAME.search(arn):
+                problems.add(
+                    f"{CONTEXT_PREFIX}{key}[{index}]",
+                    arn,
+                    "exempts every role or user it reaches: the guardrails would stop nobody",
+                    "name the identity, e.g. arn:aws:iam::*:role/BreakGlassAdmin (a * inside "
+                    "a name, like role/AWSReservedSSO_Admin_*, is fine)",
+                )
+            elif _SSO_PATTERN_WITH_REGION_ONLY.search(arn):
+                problems.add(
+                    f"{CONTEXT_PREFIX}{key}[{index}]",
+                    arn,
+                    "misses the permission-set roles of an Identity Center in us-east-1, whose "
+                    "ARNs have no region segment (.../sso.amazonaws.com/AWSReservedSSO_...)",
+                    "write .../sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*, which "
+                    "matches both forms",
+                )
+
+
 def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
     """Rules that span fields: checked after each field parsed, all reported together."""
     if (config.slack_workspace_id is None) != (config.slack_channel_id is None):
@@ -360,17 +385,7 @@ def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
             "is set without slack-workspace-id, or the other way round",
             "set both Slack ids (workspace and channel), or neither",
         )
-    for key in ("break-glass-principal-arns", "admin-principal-arns", "automation-principal-arns"):
-        for index, arn in enumerate(getattr(config, _ATTRIBUTE[key])):
-            if _SSO_PATTERN_WITH_REGION_ONLY.search(arn):
-                problems.add(
-                    f"{CONTEXT_PREFIX}{key}[{index}]",
-                    arn,
-                    "misses the permission-set roles of an Identity Center in us-east-1, whose "
-                    "ARNs have no region segment (.../sso.amazonaws.com/AWSReservedSSO_...)",
-                    "write .../sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*, which "
-                    "matches both forms",
-                )
+    _check_exemptions(config, problems)
     if config.topology is Topology.ORGANIZATION:
         for key, value in (
             ("management-account-id", config.management_account_id),

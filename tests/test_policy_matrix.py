@@ -210,3 +210,20 @@ def test_identity_center_pattern_that_misses_us_east_1_is_refused() -> None:
     assert problem.startswith(f"mfa-guardrails:admin-principal-arns[0] = {bad!r}")
     assert "Identity Center in us-east-1" in problem
     assert "sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*" in problem
+
+
+@pytest.mark.parametrize(
+    ("key", "blanket"),
+    [
+        ("break-glass-principal-arns", "arn:aws:iam::*:role/*"),
+        ("admin-principal-arns", "arn:aws:iam::111111111111:user/*/*"),
+        ("automation-principal-arns", "arn:aws:iam::*:role/*"),
+    ],
+)
+def test_blanket_exemption_is_refused(key: str, blanket: str) -> None:
+    context = {**default_context(), **ORGANIZATION, f"mfa-guardrails:{key}": [blanket]}
+    with pytest.raises(ConfigError) as caught:
+        load_config(context)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"mfa-guardrails:{key}[0] = {blanket!r}: exempts every role or user")
+    assert "Fix: name the identity" in problem
