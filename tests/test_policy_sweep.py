@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from constructs_lib.naming import PRODUCT_PREFIX as PREFIX
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet
 from tests.policy.principals import all_principals
@@ -40,3 +41,44 @@ def test_sweep_slice_holds(
 ) -> None:
     decided = engine.decide([policies.simulation(c.principal, c.request) for c in sweep_slice])
     assert failures(sweep_slice, decided) == []
+
+
+# Resource types whose loss silences an alert or lifts a guardrail, and their name property.
+NAMED = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::KMS::Alias": "AliasName",
+}
+
+
+@pytest.mark.parametrize("configuration", ["default", "organization"])
+def test_every_product_resource_is_named_for_the_guardrail_scp(
+    configuration: str, default_synth: Synthesized, org_synth: Synthesized
+) -> None:
+    """The guardrail SCP protects the product's resources by name (mfa-guardrails-*): a resource
+    CDK would name, or a key without our alias, would be outside it."""
+    synth = default_synth if configuration == "default" else org_synth
+    unnamed = []
+    for stack, template in synth.templates.items():
+        resources = template["Resources"]
+        for logical_id, resource in resources.items():
+            key = NAMED.get(resource["Type"])
+            if key is None:
+                continue
+            name = resource["Properties"].get(key)
+            if isinstance(name, dict) and "Fn::Join" in name:  # e.g. a per-region role name
+                name = "".join(p for p in name["Fn::Join"][1] if isinstance(p, str))
+            if not (isinstance(name, str) and name.removeprefix("alias/").startswith(PREFIX)):
+                unnamed.append(f"{stack}/{logical_id}: {name!r}")
+        keys = [i for i, r in resources.items() if r["Type"] == "AWS::KMS::Key"]
+        aliased = {
+            r["Properties"]["TargetKeyId"]["Fn::GetAtt"][0]
+            for r in resources.values() if r["Type"] == "AWS::KMS::Alias"
+        }  # fmt: skip
+        unnamed += [f"{stack}/{k}: a key without an alias" for k in keys if k not in aliased]
+    assert unnamed == []
