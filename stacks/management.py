@@ -57,6 +57,7 @@ class ManagementStack(Stack):
                     admins=config.admin_principal_arns,
                     automation=config.guardrail_automation_arns,
                 ),
+                force_mfa_group_names=config.attach_to_group_names,
                 target_ids=scp_targets(config),
                 attach=config.enforcing,
             ),

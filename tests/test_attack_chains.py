@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policy.chains import Chain, attack_chains, runbook_chains
+from tests.policy.chains import Chain, attack_chains, runbook_chains, stopped_at
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet
 
 ATTACKS = attack_chains()
 RUNBOOKS = runbook_chains("222222222222")
-
-
-def stopped_at(engine: Engine, policies: PolicySet, chain: Chain) -> int | None:
-    """Index of the first step that is denied (by the policies, or by AWS itself)."""
-    decided = engine.evaluate([policies.simulation(s.actor, s.request) for s in chain.steps])
-    for index, (step, allowed) in enumerate(zip(chain.steps, decided, strict=True)):
-        if step.refused_by_aws or not allowed:
-            return index
-    return None
 
 
 def test_there_are_attacks_for_each_bypass() -> None:

@@ -10,17 +10,18 @@ import fnmatch
 import json
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from constructs_lib.scp.construct import SCP_SIZE_BUDGET, SCP_SIZE_LIMIT, sizes
 from mfa_guardrails.config import ConfigError, load_config
-from tests.policy.chains import attack_chains, runbook_chains
+from tests.policy.chains import attack_chains, configured_group_chain, runbook_chains, stopped_at
 from tests.policy.engine import Engine
 from tests.policy.matrix import Cell, cells
 from tests.policy.policies import PolicySet, Request, mutations, resources_of
-from tests.policy.principals import Exempt, Principal, all_principals
+from tests.policy.principals import MEMBER_OU, Exempt, Principal, all_principals
 from tests.policy.sweep import context_of
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized, default_context
 
@@ -128,7 +129,17 @@ def test_removing_any_statement_or_condition_changes_a_decision(
         survivors = unchanged
     assert len(variants) >= 30
     labels = [label for label, _, _ in survivors]
-    assert labels == [], f"removing these changes no decision: {labels}"
+    assert labels == list(ENGINE_BLIND), f"removing these changes no decision: {labels}"
+
+
+# Conditions the engine cannot show to be load-bearing, each with the reason it is kept.
+ENGINE_BLIND = {
+    "mfa-guardrails-account-protectionDenyMfaEnrolmentOnOtherUsers-ArnNotLike:aws:PrincipalArn": (
+        "iam-simulate does not apply a NotResource whose ${aws:username} is absent; AWS does (a "
+        "resource with an unresolved variable matches nothing, IAM user guide, policy "
+        "variables), so without this root could not enrol its own device"
+    ),
+}
 
 
 def _removed_or_changed(original: Mapping[str, Any], mutated: Mapping[str, Any]) -> Any:
@@ -178,11 +189,23 @@ def test_scps_attach_to_targets_and_the_security_account(org_synth: Synthesized)
         assert props["Type"] == "SERVICE_CONTROL_POLICY"
 
 
-def test_audit_attaches_no_scp(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> None:
-    audit = synthesize({**ORGANIZATION, "mfa-guardrails:enforcement": "audit"})
+def test_audit_attaches_no_scp_and_configured_groups_are_guarded(
+    synthesize: Callable[[Mapping[str, Any]], Synthesized], engine: Engine
+) -> None:
+    """Audit attaches nothing; the documents are those enforce attaches, and with
+    attach-to-group-names they keep users in those groups (one synth for both)."""
+    audit = synthesize({
+        **ORGANIZATION,
+        "mfa-guardrails:enforcement": "audit",
+        "mfa-guardrails:attach-to-group-names": ["Developers"],
+    })  # fmt: skip
     management = audit.templates["MfaGuardrailsManagement"]
     for props in resources_of(management, "AWS::Organizations::Policy").values():
         assert "TargetIds" not in props
+    policies = PolicySet.from_templates(audit.templates)
+    as_enforced = replace(policies, targets=dict.fromkeys(policies.scps, (MEMBER_OU,)))
+    chain = configured_group_chain()
+    assert stopped_at(engine, as_enforced, chain) == chain.stopped_at
 
 
 def test_enforce_without_exempt_admin_is_refused() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib.naming import PRODUCT_PREFIX as PREFIX
+from constructs_lib.naming import STACK_NAME_PREFIX as STACK_PREFIX
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet
 from tests.policy.principals import all_principals
@@ -53,6 +54,7 @@ NAMED = {
     "AWS::Events::Rule": "Name",
     "AWS::Events::EventBus": "Name",
     "AWS::KMS::Alias": "AliasName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
 }
 
 
@@ -63,7 +65,7 @@ def test_every_product_resource_is_named_for_the_guardrail_scp(
     """The guardrail SCP protects the product's resources by name (mfa-guardrails-*): a resource
     CDK would name, or a key without our alias, would be outside it."""
     synth = default_synth if configuration == "default" else org_synth
-    unnamed = []
+    unnamed = [f"stack {name}" for name in synth.templates if not name.startswith(STACK_PREFIX)]
     for stack, template in synth.templates.items():
         resources = template["Resources"]
         for logical_id, resource in resources.items():

@@ -13,6 +13,7 @@ the construct refuses any other concrete region (:func:`check_region`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -313,6 +314,9 @@ class Alerting(Construct):
             alarm = cloudwatch.Alarm(
                 self,
                 construct_id,
+                # Named with the product prefix, so the guardrail SCP protects it.
+                alarm_name=PRODUCT_PREFIX
+                + re.sub(r"(?<!^)(?=[A-Z])", "-", construct_id.removesuffix("Alarm")).lower(),
                 alarm_description=f"mfa-guardrails alerting: {description}",
                 metric=metric,
                 threshold=0,

@@ -24,9 +24,11 @@ def sizes(document: object) -> tuple[int, int]:
 
 @dataclass(frozen=True, kw_only=True)
 class MfaServiceControlPoliciesProps:
-    """``target_ids`` (OU, root or account ids) are attached only when ``attach`` is True."""
+    """``target_ids`` (OU, root or account ids) are attached only when ``attach`` is True;
+    ``force_mfa_group_names``: the configured groups that hold Force-MFA besides MfaRequired."""
 
     exemptions: Exemptions
+    force_mfa_group_names: tuple[str, ...] = ()
     target_ids: tuple[str, ...] = ()
     attach: bool = False
 
@@ -40,7 +42,7 @@ class MfaServiceControlPolicies(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.policies: dict[str, organizations.CfnPolicy] = {}
-        for policy in service_control_policies(props.exemptions):
+        for policy in service_control_policies(props.exemptions, props.force_mfa_group_names):
             minified, spaced = sizes(policy.document)
             if minified > SCP_SIZE_BUDGET or spaced > SCP_SIZE_LIMIT:
                 raise ValueError(

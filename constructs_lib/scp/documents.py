@@ -3,11 +3,13 @@ account-agnostic, so one document serves every target).
 
 Two SCPs, so that an OU keeps two of its five SCP slots free (FullAWSAccess takes the third):
 
-* ``account-protection``: the root lock-down, MFA-device protection and recovery-contact
-  protection: who may touch the second factor and the root recovery path;
+* ``account-protection``: the root lock-down, MFA-device protection, recovery-contact
+  protection, and what would free a principal of MFA or make it exempt (detaching Force-MFA,
+  assuming a deployment role);
 * ``guardrail-protection``: everything whose loss silences an alert or lifts a guardrail (the
-  product's own resources, every exempt identity and every name an exemption matches, the Force-MFA
-  attachments, the Config recorder and rules, the CloudTrail trails, membership of the
+  product's own resources and stacks, every exempt identity and every name an exemption matches,
+  membership of the groups that hold Force-MFA, the alert key, the Config recorder, rules and
+  delivery channel, the CloudTrail trails, the bus permissions, membership of the
   organization), changeable only by the guardrail administrators.
 
 Each statement's reason is in README ("Service control policies"); ``tests/policy/`` proves them
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX
+from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX, STACK_NAME_PREFIX
 
 Document = dict[str, Any]
 
@@ -52,7 +54,7 @@ ROOT_MFA_SELF_SERVICE = (
     "iam:GetAccountSummary",
 )
 MFA_DEVICE_REMOVAL = ("iam:DeactivateMFADevice", "iam:DeleteVirtualMFADevice")
-MFA_DEVICE_CHANGES = ("iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeactivateMFADevice")
+MFA_DEVICE_ENROLMENT = ("iam:EnableMFADevice", "iam:ResyncMFADevice")
 RECOVERY_CONTACT_CHANGES = (
     "account:PutContactInformation",
     "account:PutAlternateContact",
@@ -65,16 +67,14 @@ FORCE_MFA_POLICY_ARNS = f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*"
 # The product's own resources: every one carries PRODUCT_PREFIX in its name (a test checks each
 # resource of every synthesized template against this list), except the MfaRequired group.
 PRODUCT_RESOURCE_ARNS = (
-    f"arn:aws:iam::*:role/{PRODUCT_PREFIX}*",
-    FORCE_MFA_POLICY_ARNS,
+    # Every resource of ours, in any service, carries PRODUCT_PREFIX in its name (a test checks
+    # each resource of every synthesized template): roles, the Force-MFA policy, rules on any
+    # bus, the central bus, functions, topics and subscriptions, queues, the key alias, alarms,
+    # the StackSet's instance stacks.
+    f"arn:aws:*:*:*:*{PRODUCT_PREFIX}*",
     f"arn:aws:iam::*:group/{MFA_REQUIRED_GROUP}",
-    f"arn:aws:events:*:*:rule/{PRODUCT_PREFIX}*",
-    f"arn:aws:events:*:*:rule/*/{PRODUCT_PREFIX}*",
-    f"arn:aws:events:*:*:event-bus/{PRODUCT_PREFIX}*",
-    f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}*",
-    f"arn:aws:sns:*:*:{PRODUCT_PREFIX}*",
-    f"arn:aws:sqs:*:*:{PRODUCT_PREFIX}*",
-    f"arn:aws:kms:*:*:alias/{PRODUCT_PREFIX}*",
+    # Updating or deleting a stack of ours would run as its (exempt) deployment role.
+    f"arn:aws:cloudformation:*:*:stack/{STACK_NAME_PREFIX}*",
 )
 # Identity Center's permission-set roles, made by its service-linked role (which SCPs never
 # restrict); nobody else has a reason to create or change a role there.
@@ -92,6 +92,7 @@ LIFELINE_ARNS = (
 # guardrail administrators may change, decide who assumes a protected role.
 READ_AND_USE = (
     "iam:Get*", "iam:List*", "iam:Simulate*", "iam:GenerateServiceLastAccessedDetails",
+    "iam:AddUserToGroup",  # onboarding: joining MfaRequired only adds the guardrail
     "sts:*",
     "events:Describe*", "events:List*", "events:PutEvents",
     "lambda:Get*", "lambda:List*",
@@ -104,12 +105,18 @@ READ_AND_USE = (
     "cloudtrail:CreateTrail", "cloudtrail:StartLogging",
     "config:Describe*", "config:Get*", "config:List*", "config:BatchGet*", "config:Select*",
     "config:StartConfigRulesEvaluation", "config:StartConfigurationRecorder",
+    "cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*",
+    "cloudformation:Describe*", "cloudformation:Get*", "cloudformation:List*",
 )  # fmt: skip
 # Changes that name no resource but silence the alerts or lift every guardrail at once.
 RESOURCELESS_LIFELINE_CHANGES = (
     "config:DeleteDeliveryChannel",
     "config:PutDeliveryChannel",
     "organizations:LeaveOrganization",
+    # A bus policy is changed through actions that name no bus: replacing the central bus's
+    # would refuse every member's forwarded event.
+    "events:PutPermission",
+    "events:RemovePermission",
 )
 POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
@@ -186,22 +193,37 @@ def mfa_device_statements(exempt_admins: Sequence[str]) -> list[Document]:
             },
         },
         {
-            # Enrolling a device on someone else's user is half of taking it over (with their
-            # password or keys, the attacker's device then passes MFA); removing it locks them
-            # out. Users act on their own user (with or without a path). Root is scoped by its
-            # principal, not by a resource: the statement below keeps it off every user.
-            "Sid": "DenyMfaDeviceChangesOnOtherUsers",
+            # Enrolling a device on someone else's user is half of taking it over: with their
+            # password or keys, the enroller's device then passes their MFA. Nobody needs it,
+            # admins included. Users act on their own user (with or without a path); root is
+            # scoped by its principal, as no resource ARN of its own devices is documented.
+            "Sid": "DenyMfaEnrolmentOnOtherUsers",
             "Effect": "Deny",
-            "Action": list(MFA_DEVICE_CHANGES),
+            "Action": list(MFA_DEVICE_ENROLMENT),
             "NotResource": list(OWN_USER_ARNS),
-            "Condition": _unless([*exempt_admins, ROOT_USER_ARN]),
+            "Condition": _unless([ROOT_USER_ARN]),
         },
         {
             # Roles, federated sessions and root have no aws:username: written out rather than
             # relying on how a missing policy variable evaluates in NotResource.
-            "Sid": "DenyMfaDeviceChangesByNonUsers",
+            "Sid": "DenyMfaEnrolmentByNonUsers",
             "Effect": "Deny",
-            "Action": list(MFA_DEVICE_CHANGES),
+            "Action": list(MFA_DEVICE_ENROLMENT),
+            "Resource": ANY_IAM_USER,
+            "Condition": _unless([ANY_IAM_USER]),
+        },
+        {
+            # Removing someone's device locks them out: only an admin removes a lost one.
+            "Sid": "DenyMfaDeviceDeactivationOfOtherUsers",
+            "Effect": "Deny",
+            "Action": "iam:DeactivateMFADevice",
+            "NotResource": list(OWN_USER_ARNS),
+            "Condition": _unless([*exempt_admins, ROOT_USER_ARN]),
+        },
+        {
+            "Sid": "DenyMfaDeviceDeactivationByNonUsers",
+            "Effect": "Deny",
+            "Action": "iam:DeactivateMFADevice",
             "Resource": ANY_IAM_USER,
             "Condition": _unless([*exempt_admins, ANY_IAM_USER]),
         },
@@ -222,9 +244,39 @@ def recovery_contact_statements(exempt_admins: Sequence[str]) -> list[Document]:
     return [statement]
 
 
-def guardrail_statements(exemptions: Exemptions) -> list[Document]:
+def exemption_statements(exemptions: Exemptions) -> list[Document]:
+    """What would make a principal free of MFA or exempt: the Force-MFA attachments and the
+    deployment roles. Changeable by the guardrail administrators only."""
     exempt = _unless(exemptions.guardrail_admins)
-    return [
+    statements: list[Document] = [
+        {
+            # The configured groups and roles are not ours to name: what is protected there is
+            # the Force-MFA attachment itself.
+            "Sid": "DenyForceMfaDetachment",
+            "Effect": "Deny",
+            "Action": list(POLICY_DETACHMENT),
+            "Resource": "*",
+            "Condition": {"ArnLike": {"iam:PolicyARN": FORCE_MFA_POLICY_ARNS}, **exempt},
+        },
+        {
+            # The deployment roles are exempt, and CDK's bootstrap roles trust their whole
+            # account: assuming one is becoming exempt. Their own callers (the pipeline and
+            # StackSets in the management account, which no SCP restricts) are unaffected.
+            "Sid": "DenyAssumingDeploymentRoles",
+            "Effect": "Deny",
+            "Action": "sts:AssumeRole",
+            "Resource": [*STACKSET_EXECUTION_ROLE_ARNS, *exemptions.automation],
+            "Condition": exempt,
+        },
+    ]
+    return statements
+
+
+def guardrail_statements(
+    exemptions: Exemptions, force_mfa_groups: Sequence[str] = ()
+) -> list[Document]:
+    exempt = _unless(exemptions.guardrail_admins)
+    statements: list[Document] = [
         {
             "Sid": "DenyProtectedResourceChanges",
             "Effect": "Deny",
@@ -247,15 +299,6 @@ def guardrail_statements(exemptions: Exemptions) -> list[Document]:
             },
         },
         {
-            # The configured groups and roles are not ours to name: what is protected there is
-            # the Force-MFA attachment itself.
-            "Sid": "DenyForceMfaDetachment",
-            "Effect": "Deny",
-            "Action": list(POLICY_DETACHMENT),
-            "Resource": "*",
-            "Condition": {"ArnLike": {"iam:PolicyARN": FORCE_MFA_POLICY_ARNS}, **exempt},
-        },
-        {
             "Sid": "DenyResourcelessLifelineChanges",
             "Effect": "Deny",
             "Action": list(RESOURCELESS_LIFELINE_CHANGES),
@@ -263,24 +306,37 @@ def guardrail_statements(exemptions: Exemptions) -> list[Document]:
             "Condition": exempt,
         },
     ]  # fmt: skip
+    if force_mfa_groups:
+        statements.append({
+            # Leaving a configured group lifts Force-MFA as surely as detaching it.
+            "Sid": "DenyLeavingForceMfaGroups",
+            "Effect": "Deny",
+            "Action": "iam:RemoveUserFromGroup",
+            "Resource": [f"arn:aws:iam::*:group/{name}" for name in force_mfa_groups],
+            "Condition": exempt,
+        })  # fmt: skip
+    return statements
 
 
-def service_control_policies(exemptions: Exemptions) -> tuple[NamedPolicy, ...]:
+def service_control_policies(
+    exemptions: Exemptions, force_mfa_groups: Sequence[str] = ()
+) -> tuple[NamedPolicy, ...]:
     """Every SCP of the product, named with the product prefix."""
     device_and_contact = exemptions.device_and_contact_admins
     return (
         NamedPolicy(
             f"{PRODUCT_PREFIX}account-protection",
-            "Root lock-down; MFA devices and recovery contacts changed by owners or admins only",
+            "Root lock-down; MFA devices, Force-MFA, contacts and deployment roles guarded",
             _document([
                 *root_lockdown_statements(),
                 *mfa_device_statements(device_and_contact),
                 *recovery_contact_statements(device_and_contact),
+                *exemption_statements(exemptions),
             ]),
         ),
         NamedPolicy(
             f"{PRODUCT_PREFIX}guardrail-protection",
             "Guardrails, exempt identities, trails and Config changed only by guardrail admins",
-            _document(guardrail_statements(exemptions)),
+            _document(guardrail_statements(exemptions, force_mfa_groups)),
         ),
     )  # fmt: skip

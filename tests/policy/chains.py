@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from tests.policy.engine import Engine
 from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
-from tests.policy.policies import Request
+from tests.policy.policies import PolicySet, Request
 from tests.policy.principals import ARN, MEMBER, MEMBER_OU, Principal
 
 EVENTS = f"arn:aws:events:us-east-1:{MEMBER}"
+SEC = "222222222222"  # the organization example's security account
 NOTIFIER = "function:mfa-guardrails-notifier"
 
 
@@ -96,7 +98,10 @@ def attack_chains() -> list[Chain]:
     squatter = _session(_role("stacksets-exec-anything"))
     console_users = _session(_role("ConsoleUsers", force_mfa=True), "false")
     root_alt = Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None)
-    security = _session(_role("Developer", account="222222222222"))
+    security = _session(_role("Developer", account=SEC))
+    sso_admin = replace(_session(_role("x"), "false"), name="sso-admin",
+                        arn=f"{ARN}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                        "AWSReservedSSO_AdministratorAccess_0a1b")  # fmt: skip
     forwarding_role = f"{ARN}:role/mfa-guardrails-forward-us-east-1"
     return [
         _stolen_keys_chain(alice),
@@ -306,7 +311,80 @@ def attack_chains() -> list[Chain]:
                   "the notifier drops alerts"),),
             stopped_at=0,
         ),
+        Chain(
+            "delete-the-security-stack",
+            "Delete or update the alerting stack: CloudFormation reuses the stack's stored "
+            "(exempt) CDK execution role, so the caller needs no PassRole.",
+            (Step(security, Request("cloudformation:DeleteStack",
+                  f"arn:aws:cloudformation:us-east-1:{SEC}:stack/MfaGuardrailsSecurity/0a1b",
+                  account=SEC), "the notifier, topics, bus and key are gone"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "assume-a-deployment-role",
+            "CDK's bootstrap roles trust their whole account: assume the deploy role (or a "
+            "member's StackSet execution role), and act as an exempt principal.",
+            (
+                Step(security, Request("sts:AssumeRole",
+                     f"arn:aws:iam::{SEC}:role/cdk-hnb659fds-deploy-role-{SEC}-us-east-1",
+                     account=SEC), "an exempt session"),
+                Step(developer, Request("sts:AssumeRole",
+                     f"{ARN}:role/stacksets-exec-5f2c9d"), "or, in a member, the StackSet's"),
+            ),
+            stopped_at=0,
+        ),
+        Chain(
+            "replace-the-central-bus-policy",
+            "Replace the central bus's resource policy (the API names no bus resource): every "
+            "member's forwarded event is refused.",
+            (Step(security, Request("events:PutPermission", account=SEC),
+                  "forwarding is refused"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "mute-the-alarms",
+            "Disable the alarms on the dead-letter queues, so undelivered alerts stay unseen.",
+            (Step(security, Request("cloudwatch:DisableAlarmActions",
+                  f"arn:aws:cloudwatch:us-east-1:{SEC}:alarm:mfa-guardrails-rule-dead-letters",
+                  account=SEC), "nobody hears of dead letters"),),
+            stopped_at=0,
+        ),
+        Chain(
+            "admin-enrols-own-device-on-a-user",
+            "An Identity Center admin (exempt to remove lost devices) enrols its own device on "
+            "a user, gives it keys and exchanges them for an MFA session as that user.",
+            (
+                Step(sso_admin, Request("iam:CreateVirtualMFADevice",
+                                        f"{ARN}:mfa/attacker-phone"), "a device"),
+                Step(sso_admin, Request("iam:EnableMFADevice", f"{ARN}:user/alice"),
+                     "on alice"),
+                Step(sso_admin, Request("iam:CreateAccessKey", f"{ARN}:user/alice"), "keys"),
+            ),
+            stopped_at=1,
+        ),
     ]  # fmt: skip
+
+
+def configured_group_chain() -> Chain:
+    """Needs a configuration with attach-to-group-names = ["Developers"]."""
+    developer = _session(_role("Developer"))
+    return Chain(
+        "leave-a-configured-group",
+        "Take the victim out of a configured group that holds Force-MFA (a name the product "
+        "does not own), then use the stolen keys freely.",
+        (Step(developer, Request("iam:RemoveUserFromGroup", f"{ARN}:group/Developers"),
+              "Force-MFA no longer applies to the victim"),),
+        stopped_at=0,
+    )  # fmt: skip
+
+
+def stopped_at(engine: Engine, policies: PolicySet, chain: Chain) -> int | None:
+    """Index of the first step that is denied (by the policies, or by AWS itself)."""
+    decided = engine.evaluate([policies.simulation(s.actor, s.request) for s in chain.steps])
+    for index, (step, allowed) in enumerate(zip(chain.steps, decided, strict=True)):
+        if step.refused_by_aws or not allowed:
+            return index
+    return None
 
 
 def runbook_chains(security_account: str) -> list[Chain]:
@@ -329,6 +407,7 @@ def runbook_chains(security_account: str) -> list[Chain]:
     cdk_deploy = _session(_role(f"cdk-hnb659fds-deploy-role-{sec}-us-east-1", account=sec,
                                 in_target_ou=True))  # fmt: skip
     control_tower = _session(_role("AWSControlTowerExecution"))
+    break_glass_in_security = _session(_role("BreakGlassAdmin", account=sec))
     notifier = _session(_role("mfa-guardrails-notifier", account=sec))
     forwarder = _session(_role("mfa-guardrails-forward-us-east-1"))
     operator = _session(_role("Developer", account=sec))
@@ -367,6 +446,8 @@ def runbook_chains(security_account: str) -> list[Chain]:
                  "fixes the contact phone"),
             Step(sso_admin_us_east_1, Request("iam:PutUserPolicy", alice.arn),
                  "revokes alice's issued sessions (aws:TokenIssueTime deny)"),
+            Step(sso_admin_us_east_1, Request("iam:AddUserToGroup", f"{ARN}:group/MfaRequired"),
+                 "onboards a user into MfaRequired"),
         ), None),
         Chain("root-recovers-with-alternative-factors", "Root, in with e-mail and the contact "
               "phone, removes its lost device and registers two new ones.", (
@@ -415,8 +496,13 @@ def runbook_chains(security_account: str) -> list[Chain]:
         ), None),
         Chain("cdk-deploys-security-account", "CDK deploys the alerting stack in the security "
               "account.", (
+            Step(break_glass_in_security, Request("sts:AssumeRole", cdk_deploy.arn, account=sec),
+                 "break-glass may still deploy by hand"),
             Step(cdk_deploy, Request("iam:PassRole", cdk_exec.arn, account=sec),
                  "CloudFormation gets the execution role"),
+            Step(cdk_deploy, Request("cloudformation:ExecuteChangeSet",
+                 f"arn:aws:cloudformation:us-east-1:{sec}:stack/MfaGuardrailsSecurity/0a1b",
+                 account=sec), "the stack is updated"),
             Step(cdk_exec, Request("lambda:UpdateFunctionCode", sec_lambda, account=sec),
                  "new notifier"),
             Step(cdk_exec, Request("iam:PutRolePolicy",

@@ -52,8 +52,8 @@ REQUESTS = (
     _r("enable-root-device", "iam:EnableMFADevice", "*", "root-self", target="root"),
     _r("deactivate-root-device", "iam:DeactivateMFADevice", "*", "root-self",
        target="root"),
-    _r("enable-device-on-other-user", "iam:EnableMFADevice", f"{ARN}:user/bob", "others-device"),
-    _r("resync-other-users-device", "iam:ResyncMFADevice", f"{ARN}:user/bob", "others-device"),
+    _r("enable-device-on-other-user", "iam:EnableMFADevice", f"{ARN}:user/bob", "others-enrol"),
+    _r("resync-other-users-device", "iam:ResyncMFADevice", f"{ARN}:user/bob", "others-enrol"),
     _r("deactivate-other-users-device", "iam:DeactivateMFADevice", f"{ARN}:user/bob",
        "others-device", "removal"),
     _r("deactivate-device-of-user-with-path", "iam:DeactivateMFADevice",
@@ -181,6 +181,8 @@ def expected(p: Principal, r: NamedRequest, exempt: Exempt) -> tuple[bool, str]:
             return True, "Force-MFA grants self-service on one's own user"
         return False, "Force-MFA grants nothing else"
     device_admin = exempt.device_and_contact_admin(p)
+    if "others-enrol" in groups:
+        return False, "MFA-device protection: nobody enrols a device on another user"
     if "others-device" in groups and not device_admin:
         return False, "MFA-device protection: only admins change another user's devices"
     if ("removal" in groups or "own-removal" in groups) and p.mfa != "true" and not (

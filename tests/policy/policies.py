@@ -99,6 +99,12 @@ class PolicySet:
                 "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{r.account}:root"},
                 "Action": "kms:*", "Resource": "*",
             }]}  # fmt: skip
+        elif r.action.startswith("sts:AssumeRole") and ":role/" in r.resource:
+            # The worst case, and CDK's bootstrap default: the role trusts its whole account.
+            simulation["resourcePolicy"] = {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{r.account}:root"},
+                "Action": "sts:AssumeRole", "Resource": "*",
+            }]}  # fmt: skip
         elif r.action == "events:PutEvents" and r.account != p.account:
             # The central bus accepts PutEvents from the organization only (its resource policy).
             simulation["resourcePolicy"] = {"Version": "2012-10-17", "Statement": [{

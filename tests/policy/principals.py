@@ -72,6 +72,12 @@ class Exempt:
 
     guardrail_admins: tuple[str, ...]
     device_and_contact_admins: tuple[str, ...]
+    # The deployment roles (StackSet execution, automation): exempt, so assuming one is
+    # reserved to the guardrail administrators.
+    deployers: tuple[str, ...] = ()
+
+    def deployer(self, arn: str) -> bool:
+        return _matches(arn, self.deployers)
 
     def guardrail_admin(self, p: Principal) -> bool:
         return not p.subject_to_scps or _matches(p.arn, self.guardrail_admins)

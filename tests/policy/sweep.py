@@ -39,7 +39,7 @@ from tests.policy.principals import (
 )
 
 SERVICES = ("iam", "sts", "account", "organizations", "cloudtrail", "config", "events", "sns",
-            "sqs", "lambda", "kms")  # fmt: skip
+            "sqs", "lambda", "kms", "cloudwatch", "cloudformation")  # fmt: skip
 CATALOG = ("node_modules", "@cloud-copilot", "iam-data", "data")
 CHANGES = {"Write", "Permissions management", "Tagging"}
 # What the product promises anyone may still do to a protected resource: use it as the alert path
@@ -51,6 +51,7 @@ USE = {
     "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
     "cloudtrail:StartLogging", "cloudtrail:CreateTrail", "config:StartConfigRulesEvaluation",
     "config:StartConfigurationRecorder",
+    "iam:AddUserToGroup",  # onboarding: joining MfaRequired only adds the guardrail
 }  # fmt: skip
 # Console session without MFA, and long-term keys, of a Force-MFA user: (action, target).
 CONSOLE_BOOTSTRAP = {
@@ -66,7 +67,8 @@ KEYS_BOOTSTRAP = {
     ("iam:GetAccountPasswordPolicy", "*"), ("sts:GetSessionToken", "*"),
     ("sts:GetCallerIdentity", "*"),
 }  # fmt: skip
-MFA_DEVICE_CHANGES = {"iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeactivateMFADevice"}
+MFA_DEVICE_ENROLMENT = {"iam:EnableMFADevice", "iam:ResyncMFADevice"}
+MFA_DEVICE_CHANGES = {*MFA_DEVICE_ENROLMENT, "iam:DeactivateMFADevice"}
 RECOVERY_CONTACTS = {
     "account:PutContactInformation", "account:PutAlternateContact",
     "account:DeleteAlternateContact", "account:StartPrimaryEmailUpdate",
@@ -80,6 +82,7 @@ UNTYPEABLE = {
 }  # fmt: skip
 RESOURCELESS_PROTECTED = {
     "config:DeleteDeliveryChannel", "config:PutDeliveryChannel", "organizations:LeaveOrganization",
+    "events:PutPermission", "events:RemovePermission",
 }  # fmt: skip
 
 
@@ -154,7 +157,7 @@ def protected_resources(
         for resource in template["Resources"].values():
             props, kind = resource.get("Properties", {}), resource["Type"]
             name = props.get("RoleName") or props.get("QueueName") or props.get("FunctionName")
-            name = name or props.get("TopicName") or props.get("Name")
+            name = name or props.get("TopicName") or props.get("Name") or props.get("AlarmName")
             if not isinstance(name, str):
                 continue  # names with tokens (per-region roles) are added below
             if kind == "AWS::IAM::Role":
@@ -171,6 +174,8 @@ def protected_resources(
                 add("events", rule_type, f"arn:aws:events:{region}:rule/{bus}{name}")
             elif kind == "AWS::Events::EventBus":
                 add("events", "event-bus", f"arn:aws:events:{region}:event-bus/{name}")
+            elif kind == "AWS::CloudWatch::Alarm":
+                add("cloudwatch", "alarm", f"arn:aws:cloudwatch:{region}:alarm:{name}")
     # A few of each kind: every rule or queue of ours is protected by the same name pattern.
     found = {key: list({r.resource: r for r in rs}.values())[:3] for key, rs in found.items()}
     add("iam", "role", f"{ARN}:role/mfa-guardrails-forward-eu-west-1")
@@ -183,6 +188,10 @@ def protected_resources(
     add("kms", "key", ALERT_KEY, **{"kms:ResourceAliases": ["alias/mfa-guardrails-alerting"]})
     add("kms", "alias", f"arn:aws:kms:{region}:alias/mfa-guardrails-alerting")
     add("cloudtrail", "trail", f"arn:aws:cloudtrail:{region}:trail/org-trail")
+    for stack in templates:
+        add("cloudformation", "stack", f"arn:aws:cloudformation:{region}:stack/{stack}/0a1b")
+    add("cloudformation", "stack",
+        f"arn:aws:cloudformation:{region}:stack/StackSet-mfa-guardrails-member-baseline-0a1b/0a1b")
     add("config", "configrule", f"arn:aws:config:{region}:config-rule/config-rule-0a1b2c")
     add("config", "configurationrecorder",
         f"arn:aws:config:{region}:configuration-recorder/default/0a1b")
@@ -235,10 +244,14 @@ def protection_cells(
                     continue  # task policies confine these sessions to the root user anyway
                 # Each principal acts on the protected resources of its own account.
                 resource = p.own_account(template.resource)
+                if action.service == "sts" and not exempt.deployer(resource):
+                    continue  # who assumes any other protected role: its trust policy decides
                 request = Request(action.id, resource, template.context, p.account)
                 admin = exempt.guardrail_admin(p)
                 if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
                     admin = admin and exempt.device_and_contact_admin(p)
+                if action.id in MFA_DEVICE_ENROLMENT:  # on another user: nobody
+                    admin = resource == p.arn or not p.subject_to_scps
                 if admin and "/aws-reserved/" in resource:
                     continue  # AWS itself lets only Identity Center change these roles
                 if admin and p.force_mfa and p.mfa != "true":
@@ -250,7 +263,9 @@ def protection_cells(
 def _device_and_contact_cells(
     action: Action, principals: list[Principal], exempt: Exempt
 ) -> Iterator[SweepCell]:
-    """(b) and (c) for other users' MFA devices and recovery contacts: device/contact admins."""
+    """(b) and (c) for other users' MFA devices and recovery contacts: only device/contact
+    admins remove another user's device or change a contact; nobody enrols a device on another
+    user (with their password or keys, the enroller's device would pass their MFA)."""
     if action.id not in MFA_DEVICE_CHANGES | RECOVERY_CONTACTS:
         return
     resources = {
@@ -262,7 +277,9 @@ def _device_and_contact_cells(
         for p in principals:
             if p.assumed_root or (p.force_mfa and p.mfa != "true"):
                 continue
-            admin = exempt.device_and_contact_admin(p)
+            admin = not p.subject_to_scps or (
+                exempt.device_and_contact_admin(p) and action.id not in MFA_DEVICE_ENROLMENT
+            )
             yield SweepCell("b:devices-and-contacts" if not admin else "c:admins-can",
                             p, Request(action.id, resources[kind]), admin)  # fmt: skip
 
@@ -353,7 +370,8 @@ def context_of(config: Any) -> tuple[Exempt, tuple[str, ...], list[Principal]]:
     guardrail_admins = (*STACKSET_ROLES, *config.break_glass_principal_arns,
                         *config.guardrail_automation_arns)  # fmt: skip
     device_admins = (*config.break_glass_principal_arns, *config.admin_principal_arns)
-    exempt = Exempt(guardrail_admins, device_admins)
+    deployers = (*STACKSET_ROLES, *config.guardrail_automation_arns)
+    exempt = Exempt(guardrail_admins, device_admins, deployers)
     base = base_principals(
         security_account=config.security_account_id,
         exempt_patterns={
