@@ -64,8 +64,6 @@ RECOVERY_CONTACT_CHANGES = (
 )
 
 FORCE_MFA_POLICY_ARNS = f"arn:aws:iam::*:policy/{PRODUCT_PREFIX}*"
-# The product's own resources: every one carries PRODUCT_PREFIX in its name (a test checks each
-# resource of every synthesized template against this list), except the MfaRequired group.
 PRODUCT_RESOURCE_ARNS = (
     # Every resource of ours, in any service, carries PRODUCT_PREFIX in its name (a test checks
     # each resource of every synthesized template): roles, the Force-MFA policy, rules on any
