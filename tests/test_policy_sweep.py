@@ -13,7 +13,7 @@ from tests.policy.principals import all_principals
 from tests.policy.sweep import SweepCell, catalog, context_of, failures, sample, sweep_cells
 from tests.synth import Synthesized
 
-SLICE = 0.03
+SLICE = 0.02
 
 
 @pytest.fixture(scope="session")
