@@ -228,6 +228,8 @@ def protection_cells(
     protected: dict[tuple[str, str], list[Request]],
 ) -> Iterator[SweepCell]:
     """(b) and (c): every change of a protected resource, by every principal."""
+    guardrail_admin = {p: exempt.guardrail_admin(p) for p in principals}
+    device_admin = {p: exempt.device_and_contact_admin(p) for p in principals}
     for action in catalog():
         if action.access_level not in CHANGES or action.id in USE:
             continue
@@ -247,9 +249,9 @@ def protection_cells(
                 if action.service == "sts" and not exempt.deployer(resource):
                     continue  # who assumes any other protected role: its trust policy decides
                 request = Request(action.id, resource, template.context, p.account)
-                admin = exempt.guardrail_admin(p)
+                admin = guardrail_admin[p]
                 if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
-                    admin = admin and exempt.device_and_contact_admin(p)
+                    admin = admin and device_admin[p]
                 if action.id in MFA_DEVICE_ENROLMENT:  # on another user: nobody
                     admin = resource == p.arn or not p.subject_to_scps
                 if admin and "/aws-reserved/" in resource:
@@ -257,11 +259,11 @@ def protection_cells(
                 if admin and p.force_mfa and p.mfa != "true":
                     continue  # an exempt user still signs in with MFA (Force-MFA)
                 yield SweepCell("b:protected" if not admin else "c:admins-can", p, request, admin)
-        yield from _device_and_contact_cells(action, principals, exempt)
+        yield from _device_and_contact_cells(action, principals, device_admin)
 
 
 def _device_and_contact_cells(
-    action: Action, principals: list[Principal], exempt: Exempt
+    action: Action, principals: list[Principal], device_admin: dict[Principal, bool]
 ) -> Iterator[SweepCell]:
     """(b) and (c) for other users' MFA devices and recovery contacts: only device/contact
     admins remove another user's device or change a contact; nobody enrols a device on another
@@ -278,7 +280,7 @@ def _device_and_contact_cells(
             if p.assumed_root or (p.force_mfa and p.mfa != "true"):
                 continue
             admin = not p.subject_to_scps or (
-                exempt.device_and_contact_admin(p) and action.id not in MFA_DEVICE_ENROLMENT
+                device_admin[p] and action.id not in MFA_DEVICE_ENROLMENT
             )
             yield SweepCell("b:devices-and-contacts" if not admin else "c:admins-can",
                             p, Request(action.id, resources[kind]), admin)  # fmt: skip
