@@ -44,11 +44,16 @@ sweep: setup
 	$(PY) -m tests.policy.sweep
 
 ## Compare / deploy the configuration in cdk.json (needs AWS credentials and a bootstrapped account).
+## `cdk diff` with no stack names compares every stack. Deploy asks before any change that
+## broadens security (IAM, SCPs, resource policies); a pipeline that reviewed the diff passes
+## APPROVAL=never explicitly.
+APPROVAL ?= broadening
+
 diff: setup
-	npx --no-install cdk diff --all
+	npx --no-install cdk diff
 
 deploy: setup
-	npx --no-install cdk deploy --all --require-approval never || { \
+	npx --no-install cdk deploy --all --require-approval $(APPROVAL) || { \
 	  echo "make deploy failed. If CDK said the environment is not bootstrapped, run once per account and region:"; \
 	  echo "  PATH=$(CURDIR)/$(VENV)/bin:\$$PATH npx cdk bootstrap aws://<account-id>/<region>"; exit 1; }
 

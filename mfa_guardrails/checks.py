@@ -62,10 +62,8 @@ def synthesize(outdir: Path, context: Mapping[str, str]) -> int:
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
     for key, value in context.items():
         command += ["--context", f"{key}={value}"]
-    # cdk.json runs "python3 app.py": make that the interpreter running this module (the venv's).
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, "PATH": path}
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False).returncode
+    # cdk.json runs app.py with the project's venv (.venv, made by `make setup`).
+    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
 
 
 def stacks_in(outdir: Path) -> list[StackSummary]:

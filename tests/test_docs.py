@@ -3,9 +3,11 @@ table lists exactly the keys the typed configuration accepts."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from mfa_guardrails.config import CONTEXT_PREFIX, config_keys
 from tests.synth import ROOT
@@ -32,8 +34,10 @@ def test_readme_shows_the_two_commands_and_ci_runs_the_test_one() -> None:
 CHECKS = {
     "make synth": (["make", "-n", "synth"], "-m mfa_guardrails.checks"),
     "make test": (["make", "-n", "test"], "-m pytest"),
-    "make diff": (["make", "-n", "diff"], "cdk diff --all"),
-    "make deploy": (["make", "-n", "deploy"], "cdk deploy --all"),
+    "make diff": (["make", "-n", "diff"], "cdk diff\n"),
+    "make deploy": (["make", "-n", "deploy"], "cdk deploy --all --require-approval broadening"),
+    "make deploy APPROVAL=never": (
+        ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),
     "python -m mfa_guardrails.readiness": (
         [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
     "python -m mfa_guardrails.readiness --json": (
@@ -56,3 +60,23 @@ def test_configuration_table_matches_the_typed_configuration() -> None:
     known = {key.removeprefix(CONTEXT_PREFIX) for key in config_keys()}
     assert known - documented == set(), "keys missing from README's configuration table"
     assert documented - known == set(), "README documents keys the configuration rejects"
+
+
+def test_cdk_json_runs_the_app_with_the_project_venv() -> None:
+    """`npx cdk synth -c …` as README shows works after `make setup` without activating anything:
+    cdk.json names the venv's interpreter, not whatever python3 is on PATH."""
+    app = json.loads((ROOT / "cdk.json").read_text())["app"].split()
+    assert app[1:] == ["app.py"]
+    assert (ROOT / app[0]).resolve() == Path(sys.executable).resolve()
+
+
+def test_deploy_asks_before_broadening_changes_unless_told_otherwise() -> None:
+    def deploy(*args: str) -> str:
+        argv = ["make", "-n", "deploy", *args]
+        return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    assert "--require-approval broadening" in deploy()
+    assert "--require-approval never" in deploy("APPROVAL=never")
+    assert "--all" not in subprocess.run(
+        ["make", "-n", "diff"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout  # the pinned CLI's diff has no --all option
