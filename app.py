@@ -8,7 +8,7 @@ import sys
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from mfa_guardrails.config import ConfigError, load_config
+from mfa_guardrails.config import ConfigError, load_config, unprefixed_keys
 from stacks import add_topology
 
 
@@ -16,6 +16,8 @@ def main() -> int:
     # cfn-lint checks every template in the main job (`make synth`) with more rules than
     # aws-cdk-lib's built-in CloudFormation validation, which would cost ~2.7 s on every synth.
     app = App(builtin_cloud_formation_validation=False)
+    for warning in unprefixed_keys(app.node.get_all_context()):
+        print(warning, file=sys.stderr)
     try:
         config = load_config(app.node.get_all_context())
     except ConfigError as error:

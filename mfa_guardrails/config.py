@@ -334,6 +334,16 @@ def config_keys() -> tuple[str, ...]:
     return tuple(CONTEXT_PREFIX + key for key in _FIELDS)
 
 
+def unprefixed_keys(context: Mapping[str, Any]) -> list[str]:
+    """Warnings for context keys that name a setting without its prefix (``-c enforcement=…``):
+    CDK accepts any key, so such a value would otherwise be ignored without a word."""
+    return [
+        f"warning: context key {key!r} is ignored; did you mean {CONTEXT_PREFIX}{key}?"
+        for key in sorted(context)
+        if key in _FIELDS
+    ]
+
+
 def load_config(context: Mapping[str, Any]) -> GuardrailsConfig:
     """Parse and validate every ``mfa-guardrails:*`` key of a CDK context; raise one ConfigError."""
     problems = _Problems()

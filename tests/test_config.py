@@ -204,7 +204,7 @@ def test_app_stops_synth_with_the_message(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env={
-            "CDK_CONTEXT_JSON": '{"mfa-guardrails:enforcement": "enforced"}',
+            "CDK_CONTEXT_JSON": '{"mfa-guardrails:enforcement": "enforced", "topology": "x"}',
             "PATH": "/usr/bin:/bin",
             "CDK_OUTDIR": str(tmp_path),
         },
@@ -214,3 +214,8 @@ def test_app_stops_synth_with_the_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mfa-guardrails:enforcement = 'enforced'" in result.stderr
     assert "Fix: set it to one of audit, enforce" in result.stderr
+    # An unprefixed key (`-c topology=…`) is named, not silently ignored.
+    assert (
+        "warning: context key 'topology' is ignored; did you mean mfa-guardrails:topology?"
+        in result.stderr
+    )
