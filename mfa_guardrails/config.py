@@ -193,9 +193,16 @@ class _EachMatches:
                 good.append(item)
             else:
                 problems.add(f"{path}[{index}]", item, self.why, self.fix)
-        if len(set(good)) != len(good):
-            problems.add(path, raw, "lists the same value twice", "remove the duplicate")
+        _no_duplicates(good, raw, path, problems)
         return tuple(good)
+
+
+def _no_duplicates(values: Sequence[str], raw: Any, path: str, problems: _Problems) -> None:
+    """E-mail addresses, IAM names and region codes are all case-insensitive."""
+    if len({value.casefold() for value in values}) != len(values):
+        problems.add(
+            path, raw, "lists the same value twice (ignoring case)", "remove the duplicate"
+        )
 
 
 def _enum(raw: Any, path: str, problems: _Problems, kind: type[StrEnum], default: StrEnum) -> Any:
@@ -253,6 +260,12 @@ def _flag(raw: Any, path: str, problems: _Problems) -> bool:
 
 
 def _region(raw: Any, path: str, problems: _Problems) -> str:
+    if isinstance(raw, str) and raw.endswith("-global") and raw in aws_regions():
+        problems.add(
+            path, raw, "is a pseudo-region (a global endpoint), where nothing can be deployed",
+            "use a region code such as us-east-1",
+        )  # fmt: skip
+        return "us-east-1"
     if isinstance(raw, str) and raw in aws_regions():
         return raw
     near = difflib.get_close_matches(str(raw), sorted(aws_regions()), n=1)
@@ -263,7 +276,9 @@ def _region(raw: Any, path: str, problems: _Problems) -> str:
 
 def _regions(raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
     items = _as_list(raw, path, problems)
-    return tuple(_region(item, f"{path}[{i}]", problems) for i, item in enumerate(items))
+    regions = tuple(_region(item, f"{path}[{i}]", problems) for i, item in enumerate(items))
+    _no_duplicates([str(item) for item in items], raw, path, problems)
+    return regions
 
 
 _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
@@ -388,6 +403,15 @@ def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:
 
 def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
     """Rules that span fields: checked after each field parsed, all reported together."""
+    emails = CONTEXT_PREFIX + "notification-emails"
+    already = any(problem.startswith(emails) for problem in problems.items)
+    if not config.notification_emails and config.slack_channel_id is None and not already:
+        problems.add(
+            emails,
+            [],
+            "is empty and no Slack channel is set: no alert would reach anyone",
+            "list at least one address (or set both Slack ids)",
+        )
     if (config.slack_workspace_id is None) != (config.slack_channel_id is None):
         problems.add(
             CONTEXT_PREFIX + "slack-channel-id",

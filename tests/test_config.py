@@ -124,6 +124,22 @@ def test_organization_config_loads() -> None:
         ),
         ({P + "notification-emails": "[not json"}, P + "notification-emails", "JSON list"),
         (
+            {P + "notification-emails": ["Ops@Example.com", "ops@example.com"]},
+            P + "notification-emails",
+            "remove the duplicate",
+        ),
+        (
+            {P + "notification-emails": []},
+            P + "notification-emails = []: is empty and no Slack channel is set",
+            "list at least one address",
+        ),
+        ({P + "home-region": "aws-global"}, P + "home-region = 'aws-global'", "region code"),
+        (
+            {P + "target-regions": ["us-east-1", "eu-west-1", "us-east-1"]},
+            P + "target-regions",
+            "remove the duplicate",
+        ),
+        (
             {P + "topology": "organization"},
             P + "management-account-id = None",
             "is required for the organization topology",
@@ -189,6 +205,11 @@ def test_bad_value_names_field_value_and_fix(
 ) -> None:
     problems = problems_for(overrides)
     assert any(p.startswith(path) and fix in p for p in problems), problems
+
+
+def test_a_bad_address_is_one_problem_not_also_an_empty_list() -> None:
+    problems = problems_for({P + "notification-emails": ["not-an-email"]})
+    assert len(problems) == 1, problems
 
 
 def test_all_problems_are_reported_at_once() -> None:
