@@ -80,3 +80,11 @@ def test_deploy_asks_before_broadening_changes_unless_told_otherwise() -> None:
     assert "--all" not in subprocess.run(
         ["make", "-n", "diff"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout  # the pinned CLI's diff has no --all option
+
+
+def test_license_is_an_spdx_expression() -> None:
+    """A TOML table for project.license makes setuptools warn on every install (PEP 639)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "Apache-2.0"
