@@ -8,30 +8,37 @@ STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: setup synth test sweep bench diff deploy clean preflight
+# CONFIG=path.json: synthesize, compare or deploy that configuration file (the format of
+# examples/*.json) instead of the embedded default; app.py reads it from MFA_GUARDRAILS_CONFIG.
+CONFIG ?=
+CDK := $(if $(CONFIG),MFA_GUARDRAILS_CONFIG=$(abspath $(CONFIG)) )npx --no-install cdk
 
-preflight:
+.PHONY: setup synth test sweep bench diff deploy clean tools preflight
+
+tools:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mfa-guardrails needs Python >= 3.11 (found " + sys.version.split()[0] + "): install it and make sure python3 points to it")'
 	@command -v node >/dev/null || { echo "mfa-guardrails needs Node.js >= 20 for the CDK CLI: install it (e.g. apt-get install nodejs npm) and re-run"; exit 1; }
 	@command -v npm >/dev/null || { echo "mfa-guardrails needs npm for the CDK CLI: install it (e.g. apt-get install npm) and re-run"; exit 1; }
 
-$(STAMP): pyproject.toml | preflight
+$(STAMP): pyproject.toml | tools
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# setuptools' note on editable installs (a meta path finder) is informational: not shown.
+	PYTHONWARNINGS=ignore:::setuptools.command.editable_wheel \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-$(NODE_STAMP): package.json package-lock.json | preflight
+$(NODE_STAMP): package.json package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(STAMP) $(NODE_STAMP)
 
 ## The main job: synthesize every stack into cdk.out/, cdk-nag + cfn-lint, summary, exit 1 on error.
+## With CONFIG=path.json, only that configuration.
 synth: setup
-	$(PY) -m mfa_guardrails.checks
+	$(PY) -m mfa_guardrails.checks $(if $(CONFIG),--config $(CONFIG))
 
 ## The tests: pytest, ruff and mypy (strict on app.py, stacks/, constructs_lib/, runtime code).
 test: setup
@@ -43,17 +50,18 @@ test: setup
 sweep: setup
 	$(PY) -m tests.policy.sweep
 
-## Compare / deploy the configuration in cdk.json (needs AWS credentials and a bootstrapped account).
+## Compare / deploy the embedded default, or CONFIG=path.json (needs AWS credentials and
+## bootstrapped accounts; `make preflight` checks them first).
 ## `cdk diff` with no stack names compares every stack. Deploy asks before any change that
 ## broadens security (IAM, SCPs, resource policies); a pipeline that reviewed the diff passes
 ## APPROVAL=never explicitly.
 APPROVAL ?= broadening
 
 diff: setup
-	npx --no-install cdk diff
+	$(CDK) diff
 
 deploy: setup
-	npx --no-install cdk deploy --all --require-approval $(APPROVAL) || { \
+	$(CDK) deploy --all --require-approval $(APPROVAL) || { \
 	  echo "make deploy failed. If CDK said the environment is not bootstrapped, run once per account and region:"; \
 	  echo "  PATH=$(CURDIR)/$(VENV)/bin:\$$PATH npx cdk bootstrap aws://<account-id>/<region>"; exit 1; }
 

@@ -13,9 +13,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from mfa_guardrails.config import CONFIG_FILE_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,26 +46,26 @@ class StackSummary:
 EXAMPLES = PROJECT_ROOT / "examples"
 
 
-def configurations() -> dict[str, dict[str, str]]:
-    """Configurations the main job proves: cdk.json's default, and each ``examples/*.json``
-    (context overrides, as ``-c key=value`` pairs), by output folder name."""
-    found: dict[str, dict[str, str]] = {"single-account": {}}
-    for example in sorted(EXAMPLES.glob("*.json")):
-        overrides = json.loads(example.read_text())
-        found[example.stem] = {
-            key: value if isinstance(value, str) else json.dumps(value)
-            for key, value in overrides.items()
-        }
+def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
+    """Configurations the main job proves, by output folder name: ``config_file`` alone when one
+    is given (``make synth CONFIG=path.json``); otherwise the embedded default and every
+    ``examples/*.json``, each handed to app.py as a configuration file."""
+    if config_file is not None:
+        return {config_file.stem: config_file}
+    found: dict[str, Path | None] = {"single-account": None}
+    found.update({example.stem: example for example in sorted(EXAMPLES.glob("*.json"))})
     return found
 
 
-def synthesize(outdir: Path, context: Mapping[str, str]) -> int:
-    """Run ``cdk synth`` through the pinned CLI; return its exit code."""
+def synthesize(outdir: Path, config_file: Path | None) -> int:
+    """Run ``cdk synth`` through the pinned CLI, as ``make deploy`` would; return its exit code."""
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
-    for key, value in context.items():
-        command += ["--context", f"{key}={value}"]
+    env = dict(os.environ)
+    env.pop(CONFIG_FILE_VARIABLE, None)
+    if config_file is not None:
+        env[CONFIG_FILE_VARIABLE] = str(config_file.resolve())
     # cdk.json runs app.py with the project's venv (.venv, made by `make setup`).
-    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False).returncode
 
 
 def stacks_in(outdir: Path) -> list[StackSummary]:
@@ -139,9 +141,9 @@ class Outcome:
     tool_error: str | None = None
 
 
-def check_configuration(outdir: Path, context: Mapping[str, str]) -> Outcome:
+def check_configuration(outdir: Path, config_file: Path | None) -> Outcome:
     """Synthesize one configuration into ``outdir``, print its findings and summary."""
-    synth_code = synthesize(outdir, context)
+    synth_code = synthesize(outdir, config_file)
     if not (outdir / "manifest.json").exists():
         return Outcome((), f"synth failed (exit {synth_code}) before writing a cloud assembly")
     stacks = stacks_in(outdir)
@@ -215,15 +217,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         help="check only these configurations (default: all)",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="check only this configuration file (make synth CONFIG=path.json)",
+    )
     args = parser.parse_args(argv)
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     findings: list[Finding] = []
     errors: list[str] = []
-    for name, context in configurations().items():
+    for name, config_file in configurations(args.config).items():
         if args.only and name not in args.only:
             continue
         print(f"== {name} -> {args.outdir / name}")
-        outcome = check_configuration(args.outdir / name, context)
+        outcome = check_configuration(args.outdir / name, config_file)
         findings += [
             Finding(f.tool, f.rule, f.level, f"{name}/{f.location}", f.message)
             for f in outcome.findings

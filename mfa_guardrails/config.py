@@ -17,9 +17,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 CONTEXT_PREFIX = "mfa-guardrails:"
+# `make synth|diff|deploy CONFIG=path.json` hands the file to app.py through this variable.
+CONFIG_FILE_VARIABLE = "MFA_GUARDRAILS_CONFIG"
+# The configuration used when no file is given: one account, audit mode, nobody exempt. It lives
+# here, not in cdk.json, whose context would silently win over a cdk.context.json.
+EMBEDDED_DEFAULT: Mapping[str, Any] = MappingProxyType({
+    CONTEXT_PREFIX + "topology": "single-account",
+    CONTEXT_PREFIX + "enforcement": "audit",
+    CONTEXT_PREFIX + "home-region": "us-east-1",
+    CONTEXT_PREFIX + "notification-emails": ["security-alerts@example.com"],
+})
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -27,14 +38,17 @@ _EMAIL = re.compile(
 )
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 # IAM role or user ARN; the account may be "*" so one break-glass role name covers every member.
+# ASCII only: IAM names allow no other letters, and Python's \w would accept them.
 _PRINCIPAL_ARN = re.compile(
-    r"^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|\*):(?:role|user)/(?:[\w+=,.@*-]+/)*[\w+=,.@*-]{1,128}$"
+    r"^arn:aws(?:-cn|-us-gov|-iso[a-z-]*)?:iam::(?:\d{12}|\*):(?:role|user)/"
+    r"(?:[\w+=,.@*-]+/)*[\w+=,.@*-]{1,128}$",
+    re.ASCII,
 )
 _OU_OR_ROOT_ID = re.compile(r"^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._ -]{1,255}$")
 _GITHUB_OIDC_PROVIDER_ARN = re.compile(
-    r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+    r"^arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
 )
 _SLACK_WORKSPACE_ID = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
@@ -50,7 +64,15 @@ CDK_DEFAULT_QUALIFIER = "hnb659fds"
 _SSO_PATTERN_WITH_REGION_ONLY = re.compile(r"/sso\.amazonaws\.com/\*/")
 # An exemption whose name is nothing but wildcards (role/*, user/*/*) exempts every identity.
 _BLANKET_NAME = re.compile(r":(?:role|user)/[*/]*$")
-_IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+_IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
+# The partition that owns us-east-1, where IAM, account and root sign-in events reach EventBridge
+# and where the alerting runs: the product cannot watch another partition's accounts from there.
+SUPPORTED_PARTITION = "aws"
+# CreateStackInstances and UpdateStackSet accept at most 50 OUs per operation.
+MAX_OUS_PER_STACKSET_OPERATION = 50
+# RFC 2606 names reserved for examples: mail to them reaches nobody.
+_EXAMPLE_DOMAIN = re.compile(r"@(?:[^@]+\.)?example\.(?:com|org|net)$|\.(?:example|test|invalid)$",
+                             re.IGNORECASE)
 
 
 class Topology(StrEnum):
@@ -103,6 +125,7 @@ class GuardrailsConfig:
     require_operations_contact: bool = False
     attach_to_group_names: tuple[str, ...] = ()
     attach_to_role_names: tuple[str, ...] = ()
+    attach_to_names_exist_in_members: bool = False
     pipeline_github_repository: str | None = None
     pipeline_github_environment: str = "production"
     pipeline_oidc_provider_arn: str | None = None
@@ -133,14 +156,22 @@ class GuardrailsConfig:
 
 
 @cache
-def aws_regions() -> frozenset[str]:
-    """Every region of every partition, from botocore's partition data (read, not imported:
-    loading botocore's session and endpoint data would add ~0.3 s to every synth)."""
+def region_partitions() -> dict[str, str]:
+    """Every region of every partition, with its partition, from botocore's partition data (read,
+    not imported: loading botocore's session and endpoint data would add ~0.3 s to every synth)."""
     spec = importlib.util.find_spec("botocore")
     if spec is None or spec.origin is None:
         raise RuntimeError("botocore is not installed: run `make setup`")
     data = json.loads((Path(spec.origin).parent / "data" / "partitions.json").read_text())
-    return frozenset(region for partition in data["partitions"] for region in partition["regions"])
+    return {
+        region: partition["id"]
+        for partition in data["partitions"]
+        for region in partition["regions"]
+    }
+
+
+def aws_regions() -> frozenset[str]:
+    return frozenset(region_partitions())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,8 +297,19 @@ def _region(raw: Any, path: str, problems: _Problems) -> str:
             "use a region code such as us-east-1",
         )  # fmt: skip
         return "us-east-1"
-    if isinstance(raw, str) and raw in aws_regions():
-        return raw
+    partition = region_partitions().get(raw) if isinstance(raw, str) else None
+    if partition is not None and partition != SUPPORTED_PARTITION:
+        problems.add(
+            path, raw,
+            f"is a region of the {partition} partition: the alerting runs in us-east-1 "
+            f"(partition {SUPPORTED_PARTITION}), where no event of that partition's accounts "
+            "arrives, and its ARNs differ",
+            f"use regions of the {SUPPORTED_PARTITION} partition (other partitions are not "
+            "supported)",
+        )  # fmt: skip
+        return "us-east-1"
+    if partition is not None:
+        return str(raw)
     near = difflib.get_close_matches(str(raw), sorted(aws_regions()), n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
     problems.add(path, raw, "is not an AWS region", f"use a region code such as us-east-1{hint}")
@@ -299,14 +341,16 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         "copy the channel id from Slack (channel details), e.g. C0123ABCD"),
     "break-glass-principal-arns": _EachMatches(
         _PRINCIPAL_ARN, "is not an IAM role or user ARN",
-        "use arn:aws:iam::<12-digit account or *>:role/<name> (or :user/<name>)"),
+        "use arn:aws:iam::<12-digit account or *>:role/<name> (or :user/<name>), "
+        "in ASCII letters, digits and +=,.@_-"),
     "admin-principal-arns": _EachMatches(
         _PRINCIPAL_ARN, "is not an IAM role or user ARN",
-        "use arn:aws:iam::<12-digit account or *>:role/<path>/<name>; * is allowed in the name"),
+        "use arn:aws:iam::<12-digit account or *>:role/<path>/<name> in ASCII letters, digits "
+        "and +=,.@_-; * is allowed in the name"),
     "automation-principal-arns": _EachMatches(
         _PRINCIPAL_ARN, "is not an IAM role ARN",
-        "use arn:aws:iam::<12-digit account or *>:role/<name> of a deployment role, e.g. "
-        "arn:aws:iam::*:role/AWSControlTowerExecution"),
+        "use arn:aws:iam::<12-digit account or *>:role/<name> of a deployment role (ASCII), "
+        "e.g. arn:aws:iam::*:role/AWSControlTowerExecution"),
     "management-account-id": _account,
     "security-account-id": _account,
     "organization-id": _Optional(
@@ -325,7 +369,7 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
     "require-operations-contact": _flag,
     "attach-to-group-names": _EachMatches(
         _IAM_NAME, "is not an IAM group name",
-        "use the group's name (letters, digits and +=,.@_-), not its ARN"),
+        "use the group's name (ASCII letters, digits and +=,.@_-), not its ARN"),
     "pipeline-github-repository": _Optional(
         _GITHUB_REPOSITORY, "is not a GitHub repository",
         "write owner/name, e.g. acme/mfa-guardrails (or leave it unset for no pipeline role)"),
@@ -338,7 +382,8 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         "or leave it unset to create the provider"),
     "attach-to-role-names": _EachMatches(
         _IAM_NAME, "is not an IAM role name",
-        "use the role's name (letters, digits and +=,.@_-), not its ARN"),
+        "use the role's name (ASCII letters, digits and +=,.@_-), not its ARN"),
+    "attach-to-names-exist-in-members": _flag,
 }  # fmt: skip
 
 _ATTRIBUTE = {key: key.replace("-", "_") for key in _FIELDS}
@@ -356,6 +401,50 @@ def unprefixed_keys(context: Mapping[str, Any]) -> list[str]:
         f"warning: context key {key!r} is ignored; did you mean {CONTEXT_PREFIX}{key}?"
         for key in sorted(context)
         if key in _FIELDS
+    ]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A configuration file (``CONFIG=path.json``): a JSON object of ``mfa-guardrails:*`` keys, the
+    format of ``examples/*.json``. It replaces the embedded default; context keys (``-c``,
+    cdk.context.json) still override it field by field."""
+    where = f"{CONFIG_FILE_VARIABLE}={path}"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{where}: no such file. Fix: give the path of a JSON file such as "
+                           "examples/organization.json"]) from None  # fmt: skip
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{where}: is not valid JSON ({error}). Fix: write one JSON object "
+                           'of "mfa-guardrails:<key>": value pairs'])  from None  # fmt: skip
+    if not isinstance(data, dict):
+        raise ConfigError([f"{where}: holds a {type(data).__name__}, not a JSON object. Fix: "
+                           'write one object of "mfa-guardrails:<key>": value pairs'])  # fmt: skip
+    problems = _Problems()
+    for key in data:
+        if not key.startswith(CONTEXT_PREFIX):
+            hint = f"name it {CONTEXT_PREFIX}{key}" if key in _FIELDS else "remove it"
+            problems.add(f"{where}: {key}", data[key], "is not an mfa-guardrails setting", hint)
+    if problems.items:
+        raise ConfigError(problems.items)
+    return data
+
+
+def effective_context(context: Mapping[str, Any], config_file: Path | None) -> dict[str, Any]:
+    """What load_config reads: the file (or the embedded default), then the CDK context's own
+    ``mfa-guardrails:*`` keys (``-c`` and cdk.context.json) on top, field by field."""
+    base = read_config_file(config_file) if config_file is not None else dict(EMBEDDED_DEFAULT)
+    return {**base, **{k: v for k, v in context.items() if k.startswith(CONTEXT_PREFIX)}}
+
+
+def config_warnings(config: GuardrailsConfig) -> list[str]:
+    """What is valid but probably not meant: printed by app.py on every synth."""
+    return [
+        f"warning: {CONTEXT_PREFIX}{key} lists {address!r}, a domain reserved for examples: "
+        "alerts sent there reach nobody; set your team's address"
+        for key in ("notification-emails", "operations-emails")
+        for address in getattr(config, _ATTRIBUTE[key])
+        if _EXAMPLE_DOMAIN.search(address)
     ]
 
 
@@ -382,7 +471,16 @@ def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:
     """Exemption patterns that would exempt everyone, or miss whom they mean to exempt."""
     for key in ("break-glass-principal-arns", "admin-principal-arns", "automation-principal-arns"):
         for index, arn in enumerate(getattr(config, _ATTRIBUTE[key])):
-            if _BLANKET_NAME.search(arn):
+            partition = arn.split(":", 2)[1]
+            if partition != SUPPORTED_PARTITION:
+                problems.add(
+                    f"{CONTEXT_PREFIX}{key}[{index}]",
+                    arn,
+                    f"is an ARN of the {partition} partition, but the regions are in "
+                    f"{SUPPORTED_PARTITION}: it would match no principal, and exempt nobody",
+                    f"write it as arn:{SUPPORTED_PARTITION}:iam::…",
+                )
+            elif _BLANKET_NAME.search(arn):
                 problems.add(
                     f"{CONTEXT_PREFIX}{key}[{index}]",
                     arn,
@@ -468,12 +566,37 @@ def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
                 "use a separate security (delegated-admin) account, or set "
                 f"{CONTEXT_PREFIX}allow-security-in-management to true to accept that",
             )
-        if config.enforcing and not config.exempt_admin_arns:
+        if len(config.target_ou_ids) > MAX_OUS_PER_STACKSET_OPERATION:
             problems.add(
-                CONTEXT_PREFIX + "admin-principal-arns",
-                [],
-                "is empty while enforcing MFA-device and recovery-contact protection: nobody "
-                "could remove a lost MFA device or fix the contact phone",
-                "list at least one admin or break-glass role ARN "
-                f"(or set {CONTEXT_PREFIX}enforcement to audit)",
+                CONTEXT_PREFIX + "target-ou-ids",
+                f"{len(config.target_ou_ids)} OUs",
+                f"lists more than the {MAX_OUS_PER_STACKSET_OPERATION} OUs CloudFormation "
+                "accepts in one StackSet operation: the StackSet would fail to deploy",
+                "target parent OUs (or the root id r-...) that contain them",
             )
+        names = config.attach_to_group_names + config.attach_to_role_names
+        if names and not config.attach_to_names_exist_in_members:
+            problems.add(
+                CONTEXT_PREFIX + "attach-to-group-names",
+                list(names),
+                "would make the member StackSet fail in every account that lacks one of these "
+                "groups or roles (CloudFormation cannot attach a policy to a missing one)",
+                "add the users to the MfaRequired group the baseline creates instead, or create "
+                "the names in every target account first and set "
+                f"{CONTEXT_PREFIX}attach-to-names-exist-in-members to true",
+            )
+    _check_enforcement_has_an_exemption(config, problems)
+
+
+def _check_enforcement_has_an_exemption(config: GuardrailsConfig, problems: _Problems) -> None:
+    """Whatever the topology, enforcing with nobody exempt leaves no one to remove a lost device
+    or fix the recovery contact (the embedded default exempts nobody: it must not invent one)."""
+    if config.enforcing and not config.exempt_admin_arns:
+        problems.add(
+            CONTEXT_PREFIX + "admin-principal-arns",
+            [],
+            "is empty, and so is break-glass-principal-arns, while enforcing: nobody could "
+            "remove a lost MFA device or fix the contact phone",
+            "list at least one admin or break-glass role ARN that exists in your accounts "
+            f"(or set {CONTEXT_PREFIX}enforcement to audit)",
+        )

@@ -10,16 +10,22 @@ from typing import Any
 
 import pytest
 
-from mfa_guardrails.checks import stacks_in
-from tests.background import Job, lint_job
-from tests.policy.engine import Engine
-from tests.policy.policies import PolicySet
-from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
+from mfa_guardrails.node_runtime import use_supported_node
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+use_supported_node()  # before aws_cdk is imported, as app.py does
+# A deprecated CDK API used anywhere in a synth fails the test instead of printing a warning
+# that every user would read on every synth.
+os.environ.setdefault("JSII_DEPRECATED", "fail")
+
+from mfa_guardrails.checks import stacks_in  # noqa: E402
+from tests.background import Job, lint_job  # noqa: E402
+from tests.policy.engine import Engine  # noqa: E402
+from tests.policy.policies import PolicySet  # noqa: E402
+from tests.synth import ORGANIZATION_EXAMPLE, Synthesized  # noqa: E402
 
 ENFORCE = {
     "mfa-guardrails:enforcement": "enforce",
+    "mfa-guardrails:break-glass-principal-arns": ["arn:aws:iam::*:role/BreakGlassAdmin"],
     "mfa-guardrails:attach-to-group-names": ["Developers"],
     "mfa-guardrails:attach-to-role-names": ["ConsoleUsers"],
 }

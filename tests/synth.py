@@ -11,7 +11,7 @@ from aws_cdk import App, Validations
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
-from mfa_guardrails.config import GuardrailsConfig, load_config
+from mfa_guardrails.config import EMBEDDED_DEFAULT, GuardrailsConfig, load_config
 from stacks import add_topology
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +22,8 @@ ORGANIZATION_EXAMPLE: dict[str, Any] = json.loads(
 
 
 def default_context() -> dict[str, Any]:
-    """The embedded default configuration from cdk.json."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return context
+    """The embedded default configuration (what app.py reads when no CONFIG file is given)."""
+    return dict(EMBEDDED_DEFAULT)
 
 
 class Synthesized:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,17 @@ from typing import Any
 import pytest
 
 from mfa_guardrails.config import (
+    CONFIG_FILE_VARIABLE,
     CONTEXT_PREFIX,
+    EMBEDDED_DEFAULT,
     ConfigError,
     Enforcement,
     Topology,
     config_keys,
+    config_warnings,
+    effective_context,
     load_config,
+    read_config_file,
 )
 from tests.synth import ROOT, default_context
 
@@ -134,6 +140,44 @@ def test_organization_config_loads() -> None:
             "list at least one address",
         ),
         ({P + "home-region": "aws-global"}, P + "home-region = 'aws-global'", "region code"),
+        ({P + "home-region": "cn-north-1"}, P + "home-region = 'cn-north-1'", "aws partition"),
+        (
+            {**ORG, P + "target-regions": ["us-east-1", "us-gov-west-1"]},
+            P + "target-regions[1] = 'us-gov-west-1': is a region of the aws-us-gov partition",
+            "regions of the aws partition",
+        ),
+        (
+            {P + "break-glass-principal-arns": ["arn:aws-cn:iam::*:role/BreakGlassAdmin"]},
+            P + "break-glass-principal-arns[0] = 'arn:aws-cn:iam::*:role/BreakGlassAdmin': is an "
+            "ARN of the aws-cn partition",
+            "arn:aws:iam::",
+        ),
+        (
+            {P + "admin-principal-arns": ["arn:aws:iam::*:role/Sécurité"]},
+            P + "admin-principal-arns[0] = 'arn:aws:iam::*:role/Sécurité': is not an IAM role",
+            "ASCII",
+        ),
+        (
+            {P + "attach-to-group-names": ["Entwickler", "Développeurs"]},
+            P + "attach-to-group-names[1] = 'Développeurs'",
+            "ASCII letters",
+        ),
+        (
+            {**ORG, P + "target-ou-ids": [f"ou-ab12-{n:08d}" for n in range(51)]},
+            P + "target-ou-ids = '51 OUs': lists more than the 50 OUs",
+            "target parent OUs",
+        ),
+        (
+            {**ORG, P + "attach-to-role-names": ["ConsoleUsers"]},
+            P + "attach-to-group-names = ['ConsoleUsers']: would make the member StackSet fail",
+            "attach-to-names-exist-in-members to true",
+        ),
+        (
+            {P + "pipeline-oidc-provider-arn": "arn:aws-us-gov:iam::111111111111:oidc-provider/"
+             "token.actions.githubusercontent.com"},
+            P + "pipeline-oidc-provider-arn",
+            "arn:aws:iam::<account>:oidc-provider",
+        ),
         (
             {P + "target-regions": ["us-east-1", "eu-west-1", "us-east-1"]},
             P + "target-regions",
@@ -218,14 +262,19 @@ def test_all_problems_are_reported_at_once() -> None:
 
 
 def test_app_stops_synth_with_the_message(tmp_path: Path) -> None:
-    """The real entry point: a bad -c value ends synth with exit 1 and the field in the message."""
+    """The real entry point: a bad value in the CONFIG file (and one from -c on top of it) ends
+    synth with exit 1 and each field in the message."""
+    config_file = tmp_path / "team.json"
+    config_file.write_text(json.dumps({**ORG, P + "enforcement": "enforced"}))
     result = subprocess.run(
         [sys.executable, "app.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         env={
-            "CDK_CONTEXT_JSON": '{"mfa-guardrails:enforcement": "enforced", "topology": "x"}',
+            "CDK_CONTEXT_JSON": '{"mfa-guardrails:target-regions": "us-east-1,mars-1", '
+            '"topology": "x"}',
+            CONFIG_FILE_VARIABLE: str(config_file),
             "PATH": "/usr/bin:/bin",
             "CDK_OUTDIR": str(tmp_path),
         },
@@ -234,9 +283,67 @@ def test_app_stops_synth_with_the_message(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "mfa-guardrails:enforcement = 'enforced'" in result.stderr
+    assert "mfa-guardrails:target-regions[1] = 'mars-1'" in result.stderr
     assert "Fix: set it to one of audit, enforce" in result.stderr
     # An unprefixed key (`-c topology=…`) is named, not silently ignored.
     assert (
         "warning: context key 'topology' is ignored; did you mean mfa-guardrails:topology?"
         in result.stderr
     )
+
+
+def test_the_embedded_default_exempts_nobody_and_cdk_json_holds_no_setting() -> None:
+    """cdk.json context would silently win over cdk.context.json: it holds CDK flags only, and the
+    default invents no exemption (the old placeholder break-glass ARN)."""
+    assert load_config(default_context()).exempt_admin_arns == ()
+    cdk_context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    assert not [key for key in cdk_context if key.startswith(P)]
+
+
+def test_a_config_file_replaces_the_default_and_context_overrides_it(tmp_path: Path) -> None:
+    team = tmp_path / "team.json"
+    team.write_text(json.dumps({**ORG, P + "slack-workspace-id": "T0123ABCD",
+                                P + "slack-channel-id": "C0123ABCD"}))  # fmt: skip
+    context = effective_context({P + "target-regions": "us-east-1,eu-west-1", "other": 1}, team)
+    config = load_config(context)
+    assert config.topology is Topology.ORGANIZATION
+    assert config.target_regions == ("us-east-1", "eu-west-1")  # -c / cdk.context.json win
+    assert config.notification_emails == ()  # the default's address does not leak in
+    assert effective_context({}, None) == dict(EMBEDDED_DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file. Fix: give the path of a JSON file"),
+        ("{not json", "is not valid JSON"),
+        ("[1, 2]", "holds a list, not a JSON object"),
+        ('{"enforcement": "enforce"}', "enforcement = 'enforce': is not an mfa-guardrails setting. "
+         "Fix: name it mfa-guardrails:enforcement"),
+    ],
+    ids=["missing", "invalid", "not-an-object", "unprefixed"],
+)
+def test_a_bad_config_file_is_named_with_the_fix(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "team.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        read_config_file(path)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{CONFIG_FILE_VARIABLE}={path}")
+    assert message in problem
+
+
+def test_an_example_address_is_warned_about() -> None:
+    config = load_config({**default_context(), P + "operations-emails": ["oncall@corp.io"]})
+    (warning,) = config_warnings(config)
+    assert "'security-alerts@example.com', a domain reserved for examples" in warning
+    assert not config_warnings(load_config({P + "notification-emails": ["sec@corp.io"]}))
+
+
+def test_attach_to_names_in_members_need_the_opt_in() -> None:
+    config = load_config({**default_context(), **ORG, P + "attach-to-group-names": ["Developers"],
+                          P + "attach-to-names-exist-in-members": True})  # fmt: skip
+    assert config.attach_to_group_names == ("Developers",)

@@ -35,6 +35,12 @@ CHECKS = {
     "make synth": (["make", "-n", "synth"], "-m mfa_guardrails.checks"),
     "make test": (["make", "-n", "test"], "-m pytest"),
     "make diff": (["make", "-n", "diff"], "cdk diff\n"),
+    "make synth CONFIG=my-org.json": (
+        ["make", "-n", "synth", "CONFIG=my-org.json"], "checks --config my-org.json"),
+    "make diff CONFIG=my-org.json": (
+        ["make", "-n", "diff", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk diff\n"),
+    "make deploy CONFIG=my-org.json": (
+        ["make", "-n", "deploy", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk deploy"),
     "make deploy": (["make", "-n", "deploy"], "cdk deploy --all --require-approval broadening"),
     "make deploy APPROVAL=never": (
         ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),

@@ -105,14 +105,18 @@ def test_forwarding_rules_carry_role_retry_policy_and_dlq(
 
 def test_central_bus_accepts_only_the_organization(org_synth: Synthesized) -> None:
     template = org_synth.templates["MfaGuardrailsSecurity"]
-    (policy,) = resources_of(template, "AWS::Events::EventBusPolicy").values()
-    statement = policy["Statement"]
+    (bus,) = resources_of(template, "AWS::Events::EventBus").values()
+    assert bus["Name"] == "mfa-guardrails-central"
+    assert not resources_of(template, "AWS::Events::EventBusPolicy")  # the bus holds its policy
+    # What cdk-nag's EVB1 checks on a separate policy resource: no open principal without a
+    # condition. Every statement is this one.
+    (statement,) = bus["Policy"]["Statement"]
+    assert statement["Principal"] == {"AWS": "*"}
     assert statement["Action"] == "events:PutEvents"
     assert statement["Condition"] == {
         "StringEquals": {"aws:PrincipalOrgID": ORGANIZATION[P + "organization-id"]}
     }
-    (bus,) = resources_of(template, "AWS::Events::EventBus").values()
-    assert bus["Name"] == "mfa-guardrails-central"
+    assert ":event-bus/mfa-guardrails-central" in json.dumps(statement["Resource"])
 
 
 def test_security_alert_rules_listen_on_the_central_bus(org_synth: Synthesized) -> None:

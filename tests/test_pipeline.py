@@ -116,6 +116,6 @@ def test_exit_codes_distinguish_findings_from_tool_errors(
     assert checks.main(["--outdir", str(tmp_path), "--only", "single-account"]) == 2
     finding = checks.Finding("cfn-lint", "E3002", "error", "x", "bad")
     monkeypatch.setattr(
-        checks, "check_configuration", lambda outdir, context: checks.Outcome((finding,))
+        checks, "check_configuration", lambda outdir, config_file: checks.Outcome((finding,))
     )
     assert checks.main(["--outdir", str(tmp_path), "--only", "single-account"]) == 1

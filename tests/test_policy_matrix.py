@@ -198,6 +198,7 @@ def test_audit_attaches_no_scp_and_configured_groups_are_guarded(
         **ORGANIZATION,
         "mfa-guardrails:enforcement": "audit",
         "mfa-guardrails:attach-to-group-names": ["Developers"],
+        "mfa-guardrails:attach-to-names-exist-in-members": True,
     })  # fmt: skip
     management = audit.templates["MfaGuardrailsManagement"]
     for props in resources_of(management, "AWS::Organizations::Policy").values():
@@ -208,10 +209,13 @@ def test_audit_attaches_no_scp_and_configured_groups_are_guarded(
     assert stopped_at(engine, as_enforced, chain) == chain.stopped_at
 
 
-def test_enforce_without_exempt_admin_is_refused() -> None:
+@pytest.mark.parametrize("topology", [{}, ORGANIZATION], ids=["single-account", "organization"])
+def test_enforce_without_exempt_admin_is_refused(topology: Mapping[str, Any]) -> None:
+    """Neither topology invents an exemption, and neither enforces without one."""
     context = {
         **default_context(),
-        **ORGANIZATION,
+        **topology,
+        "mfa-guardrails:enforcement": "enforce",
         "mfa-guardrails:break-glass-principal-arns": [],
         "mfa-guardrails:admin-principal-arns": [],
     }
