@@ -65,6 +65,11 @@ deploy: setup
 	  echo "make deploy failed. If CDK said the environment is not bootstrapped, run once per account and region:"; \
 	  echo "  PATH=$(CURDIR)/$(VENV)/bin:\$$PATH npx cdk bootstrap aws://<account-id>/<region>"; exit 1; }
 
+## Read-only checks of what the first deploy needs (bootstrap and trust, trusted access, delegated
+## admin, SCP slots, Chatbot), with the deploying account's credentials; CONFIG=path.json as above.
+preflight: setup
+	$(PY) -m mfa_guardrails.preflight $(if $(CONFIG),--config $(CONFIG))
+
 bench: setup
 	$(PY) bench/run.py
 

@@ -1,8 +1,12 @@
-"""How long rolling the member baseline out takes, by organization size: a small model of the
-StackSet operation under the operation preferences in stacks/management.py.
+"""What rolling out costs, in time and money, by organization size.
 
-``python bench/scale_model.py [--minutes-per-instance 3] [--regions 2]`` prints a Markdown table
-for 10, 100, 500 and 2,000 accounts. docs/scale.md explains the model and quotes its output.
+``python bench/scale_model.py [--minutes-per-instance 3] [--regions 2]`` prints how long the
+member-baseline StackSet operation takes for 10, 100, 500 and 2,000 accounts (docs/scale.md).
+``python bench/scale_model.py --cost [--update-readme]`` prints the monthly cost for 1, 50 and
+500 accounts (README, "Before you deploy"), counted from the templates `make synth` wrote to
+cdk.out/ (rules, alarms, keys, memory sizes), so the figures follow the code.
+
+Rollout time model:
 
 Model (CloudFormation's documented semantics):
 - regions run in parallel (RegionConcurrencyType PARALLEL), so the operation takes as long as one
@@ -17,11 +21,22 @@ Automatic deployment to accounts that join later ignores the operation preferenc
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from stacks.management import OPERATION_PREFERENCES
+from mfa_guardrails.node_runtime import use_supported_node
+
+use_supported_node()  # before stacks (aws_cdk) is imported
+
+from stacks.management import OPERATION_PREFERENCES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MAX_CONCURRENT_PERCENTAGE = int(OPERATION_PREFERENCES.max_concurrent_percentage or 100)
 FAILURE_TOLERANCE_PERCENTAGE = int(OPERATION_PREFERENCES.failure_tolerance_percentage or 0)
@@ -46,11 +61,179 @@ def rollout(accounts: int, regions: int, minutes_per_instance: float) -> dict[st
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Monthly cost
+# ---------------------------------------------------------------------------------------------
+
+# Published list prices, us-east-1, USD, read on the AWS pricing pages in November 2026. Free
+# tiers are ignored (the figures are an upper bound for a busy account, not a quote).
+CONFIG_EVALUATION = 0.001  # per rule evaluation (first 100,000 per account and region)
+LAMBDA_REQUEST = 0.20 / 1_000_000
+LAMBDA_GB_SECOND = 0.0000166667  # x86
+SNS_PUBLISH = 0.50 / 1_000_000
+SNS_EMAIL = 2.00 / 100_000
+EVENTBRIDGE_CROSS_ACCOUNT_EVENT = 1.00 / 1_000_000  # events sent to another account's bus
+KMS_KEY_MONTH = 1.00
+KMS_REQUEST = 0.03 / 10_000
+CLOUDWATCH_ALARM_MONTH = 0.10  # standard resolution
+LOGS_INGESTED_GB = 0.50
+# Managed rules that evaluate each IAM user; the others evaluate the account once.
+PER_USER_RULES = frozenset({"IAM_USER_MFA_ENABLED", "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS"})
+RUNS_PER_MONTH = {"One_Hour": 720, "Three_Hours": 240, "Six_Hours": 120, "Twelve_Hours": 60,
+                  "TwentyFour_Hours": 30}  # fmt: skip
+COST_SIZES = (1, 50, 500)
+README_MARKERS = ("<!-- cost-model: start -->", "<!-- cost-model: end -->")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Usage:
+    """What an account does in a month (the assumptions; state them next to the figures)."""
+
+    iam_users_per_account: int = 10
+    alerts_per_account: int = 20  # MFA, contact, root and tampering events that reach the bus
+    email_recipients: int = 2
+    notifier_seconds: float = 0.3
+    readiness_seconds_per_account: float = 1.0
+    log_kb_per_invocation: float = 2.0
+
+
+def templates_in(outdir: Path) -> dict[str, dict[str, Any]]:
+    """Every template `make synth` wrote for one configuration, StackSet template included."""
+    found = {path.name: json.loads(path.read_text()) for path in sorted(outdir.glob("*.json"))
+             if path.name.endswith(".template.json")}  # fmt: skip
+    if not found:
+        raise SystemExit(f"no templates in {outdir}: run `make synth` first")
+    return found
+
+
+def _resources(template: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r.get("Properties", {}) for r in template.get("Resources", {}).values()
+            if r["Type"] == kind]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What one configuration deploys, as counted in its templates."""
+
+    account_evaluations: int  # per run, per account covered: rules of the account itself
+    user_evaluations: int  # per run and IAM user
+    readiness_rules: int  # custom (Lambda) rules
+    frequency: str
+    alarms: int
+    keys: int
+    notifier_memory_gb: float
+    readiness_memory_gb: float
+
+
+def count(templates: Mapping[str, Mapping[str, Any]], member_template: str | None) -> Counted:
+    """Managed rules are counted in the member template (organization) or the account baseline
+    (single account); alarms, keys and functions across every template."""
+    rules_from = [t for name, t in templates.items()
+                  if member_template is None or name == member_template]  # fmt: skip
+    managed = [r for t in rules_from for r in _resources(t, "AWS::Config::ConfigRule")
+               if r["Source"]["Owner"] == "AWS"]  # fmt: skip
+    every_rule = [r for t in templates.values() for r in _resources(t, "AWS::Config::ConfigRule")]
+    functions = [f for t in templates.values() for f in _resources(t, "AWS::Lambda::Function")]
+    memory = {("notifier" if "notifier" in str(f.get("FunctionName", "")) else "readiness"):
+              f.get("MemorySize", 128) / 1024 for f in functions}  # fmt: skip
+    return Counted(
+        account_evaluations=sum(r["Source"]["SourceIdentifier"] not in PER_USER_RULES
+                                for r in managed),
+        user_evaluations=sum(r["Source"]["SourceIdentifier"] in PER_USER_RULES for r in managed),
+        readiness_rules=sum(r["Source"]["Owner"] == "CUSTOM_LAMBDA" for r in every_rule),
+        frequency=str(every_rule[0].get("MaximumExecutionFrequency", "TwentyFour_Hours")),
+        alarms=sum(len(_resources(t, "AWS::CloudWatch::Alarm")) for t in templates.values()),
+        keys=sum(len(_resources(t, "AWS::KMS::Key")) for t in templates.values()),
+        notifier_memory_gb=memory.get("notifier", 0.25),
+        readiness_memory_gb=memory.get("readiness", 0.25),
+    )  # fmt: skip
+
+
+def monthly_cost(counted: Counted, accounts: int, *, organization: bool,
+                 usage: Usage = Usage()) -> dict[str, float]:  # fmt: skip
+    """USD per month by service for ``accounts`` accounts (all of them covered)."""
+    runs = RUNS_PER_MONTH[counted.frequency]
+    # One readiness evaluation per account checked: the organization-wide rule checks every
+    # account; any other readiness rule (the management account's baseline) checks its own.
+    readiness_checked = (accounts + counted.readiness_rules - 1) if organization else (
+        counted.readiness_rules)  # fmt: skip
+    evaluations = runs * accounts * (
+        counted.account_evaluations + counted.user_evaluations * usage.iam_users_per_account
+    ) + runs * readiness_checked
+    alerts = accounts * usage.alerts_per_account
+    readiness_invocations = runs * counted.readiness_rules
+    readiness_seconds = readiness_invocations * usage.readiness_seconds_per_account * (
+        accounts if organization else 1)  # fmt: skip
+    invocations = alerts + readiness_invocations
+    return {
+        "AWS Config": evaluations * CONFIG_EVALUATION,
+        "Lambda": invocations * LAMBDA_REQUEST
+        + alerts * usage.notifier_seconds * counted.notifier_memory_gb * LAMBDA_GB_SECOND
+        + readiness_seconds * counted.readiness_memory_gb * LAMBDA_GB_SECOND,
+        "SNS": alerts * (SNS_PUBLISH + usage.email_recipients * SNS_EMAIL),
+        "EventBridge": alerts * EVENTBRIDGE_CROSS_ACCOUNT_EVENT if organization else 0.0,
+        "KMS": counted.keys * KMS_KEY_MONTH + alerts * 2 * KMS_REQUEST,
+        "CloudWatch": counted.alarms * CLOUDWATCH_ALARM_MONTH
+        + invocations * usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB,
+    }
+
+
+def cost_table(single: Counted, organization: Counted, usage: Usage = Usage()) -> str:
+    """The Markdown table README shows between its cost-model markers."""
+    rows = []
+    for accounts in COST_SIZES:
+        org = accounts > 1
+        cost = monthly_cost(organization if org else single, accounts, organization=org,
+                            usage=usage)  # fmt: skip
+        rows.append((f"{accounts:,}", "organization" if org else "single-account", cost))
+    columns = list(rows[0][2])
+    lines = ["| accounts | topology | " + " | ".join(columns) + " | total per month |",
+             "|---:|---|" + "---:|" * (len(columns) + 1)]  # fmt: skip
+    for accounts_text, topology, cost in rows:
+        cells = " | ".join(f"${cost[c]:,.2f}" for c in columns)
+        lines.append(f"| {accounts_text} | {topology} | {cells} | **${sum(cost.values()):,.2f}** |")
+    lines.append("")
+    lines.append(
+        f"Assumptions (`Usage` in `bench/scale_model.py`): {usage.iam_users_per_account} IAM "
+        f"users and {usage.alerts_per_account} alerts per account a month, "
+        f"{usage.email_recipients} e-mail recipients, rules run {RUNS_PER_MONTH[single.frequency]} "
+        "times a month (config-rule-frequency); list prices in us-east-1, free tiers "
+        "ignored. Not included: the CloudTrail trail and the Config recorder you already run "
+        "(see above)."
+    )
+    return "\n".join(lines)
+
+
+def readme_cost_table(single_outdir: Path, organization_outdir: Path) -> str:
+    organization_templates = templates_in(organization_outdir)
+    (member,) = [name for name in organization_templates
+                 if name.endswith(".stackset.template.json")]  # fmt: skip
+    return cost_table(count(templates_in(single_outdir), None),
+                      count(organization_templates, member))  # fmt: skip
+
+
+def update_readme(table: str, readme: Path = ROOT / "README.md") -> None:
+    start, end = README_MARKERS
+    text = readme.read_text()
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{table}\n{end}", text))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--minutes-per-instance", type=float, default=3.0)
     parser.add_argument("--regions", type=int, default=2)
+    parser.add_argument("--cost", action="store_true", help="print the monthly cost table")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="with --cost: write the table into README.md")  # fmt: skip
+    parser.add_argument("--outdir", type=Path, default=ROOT / "cdk.out")
     args = parser.parse_args(argv)
+    if args.cost:
+        table = readme_cost_table(args.outdir / "single-account", args.outdir / "organization")
+        print(table)
+        if args.update_readme:
+            update_readme(table)
+        return 0
     rows = [rollout(n, args.regions, args.minutes_per_instance) for n in (10, 100, 500, 2000)]
     columns = list(rows[0])
     print("| " + " | ".join(columns) + " |")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -57,15 +58,27 @@ def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
     return found
 
 
+# What the CLI prints after every successful synth; the summary below says it better.
+_CLI_CHATTER = re.compile(r"^(?:Successfully synthesized to |Supply a stack id |\s*$)")
+
+
 def synthesize(outdir: Path, config_file: Path | None) -> int:
-    """Run ``cdk synth`` through the pinned CLI, as ``make deploy`` would; return its exit code."""
+    """Run ``cdk synth`` through the pinned CLI, as ``make deploy`` would; return its exit code.
+    On success only what the app said (its warnings) is shown; on failure everything."""
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
     env = dict(os.environ)
     env.pop(CONFIG_FILE_VARIABLE, None)
     if config_file is not None:
         env[CONFIG_FILE_VARIABLE] = str(config_file.resolve())
     # cdk.json runs app.py with the project's venv (.venv, made by `make setup`).
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False).returncode
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, check=False, capture_output=True, text=True
+    )
+    lines = (result.stdout + result.stderr).splitlines()
+    shown = lines if result.returncode else [ln for ln in lines if not _CLI_CHATTER.match(ln)]
+    for line in shown:
+        print(line)
+    return result.returncode
 
 
 def stacks_in(outdir: Path) -> list[StackSummary]:

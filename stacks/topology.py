@@ -28,6 +28,11 @@ def add_topology(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
                 repository=config.pipeline_github_repository,
                 environment=config.pipeline_github_environment,
                 existing_provider_arn=config.pipeline_oidc_provider_arn,
+                other_account_ids=tuple(
+                    account
+                    for account in (config.security_account_id,)
+                    if account is not None and account != config.management_account_id
+                ),
             ),
             env=Environment(account=config.management_account_id, region=config.home_region),
             description="mfa-guardrails: deploy role for GitHub Actions (OIDC)",

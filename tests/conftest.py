@@ -64,7 +64,7 @@ ORG_LINT = pytest.StashKey[Job]()
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the main job end to end (its own synth through the CLI, cdk-nag, cfn-lint) as soon
     as a test that needs it is collected: it overlaps the rest of the suite."""
-    if any(item.name == "test_main_job_end_to_end" for item in items):
+    if any("main_job" in getattr(item, "fixturenames", ()) for item in items):
         outdir = Path(tempfile.mkdtemp(prefix="main-job-")) / "cdk.out"
         config.stash[MAIN_JOB] = Job(
             "-m", "mfa_guardrails.checks", "--outdir", str(outdir), "--only", "single-account"

@@ -9,8 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mfa_guardrails.config import CONTEXT_PREFIX, config_keys
-from tests.synth import ROOT
+from bench import scale_model
+from mfa_guardrails import preflight
+from mfa_guardrails.config import CONTEXT_PREFIX, config_keys, load_config
+from tests.background import Job
+from tests.synth import ORGANIZATION_EXAMPLE, ROOT, Synthesized
 
 README = (ROOT / "README.md").read_text()
 
@@ -39,6 +42,9 @@ CHECKS = {
         ["make", "-n", "synth", "CONFIG=my-org.json"], "checks --config my-org.json"),
     "make diff CONFIG=my-org.json": (
         ["make", "-n", "diff", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk diff\n"),
+    "make preflight CONFIG=my-org.json": (
+        ["make", "-n", "preflight", "CONFIG=my-org.json"],
+        "-m mfa_guardrails.preflight --config my-org.json"),
     "make deploy CONFIG=my-org.json": (
         ["make", "-n", "deploy", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk deploy"),
     "make deploy": (["make", "-n", "deploy"], "cdk deploy --all --require-approval broadening"),
@@ -94,3 +100,42 @@ def test_license_is_an_spdx_expression() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["license"] == "Apache-2.0"
+
+
+def test_readme_cost_table_is_what_the_model_computes(
+    default_synth: Synthesized, org_synth: Synthesized
+) -> None:
+    """Regenerate with `python bench/scale_model.py --cost --update-readme` after `make synth`."""
+    start, end = scale_model.README_MARKERS
+    shown = README.split(start + "\n", 1)[1].split("\n" + end, 1)[0]
+    assert shown == scale_model.readme_cost_table(default_synth.outdir, org_synth.outdir)
+
+
+def test_readme_bootstrap_lines_are_what_preflight_prints() -> None:
+    config = load_config({**ORGANIZATION_EXAMPLE, CONTEXT_PREFIX + "management-account-id":
+                          "111111111111"})  # fmt: skip
+    management, security = "111111111111", "222222222222"
+    lines = preflight.bootstrap_commands(config, caller=management)
+    home = config.home_region
+    readme = {ln.strip() for ln in README.splitlines()}
+    for line in lines:
+        generic = line.replace(management, "M").replace(security, "S").replace(home, "H")
+        if "--trust" in generic:
+            assert generic in readme, generic
+        else:
+            assert any(generic in ln for ln in readme), generic
+
+
+def test_readme_summary_is_what_the_main_job_prints(main_job: Job) -> None:
+    """The example summary under "The two commands", line by line and in order, against the main
+    job's real output for the embedded default (test_checks.py runs it)."""
+    block = README.split("<!-- main-job-summary", 1)[1].split("```\n", 1)[1].split("```", 1)[0]
+    code, out, _ = main_job.wait()
+    assert code == 0
+    printed = re.sub(r"-> \S*cdk\.out/", "-> cdk.out/", out).splitlines()
+    position = 0
+    for line in block.splitlines():
+        if line == "...":
+            continue
+        assert line in printed[position:], line
+        position = printed.index(line, position) + 1

@@ -44,6 +44,8 @@ def test_jobs_run_exactly_readme_commands(workflow: dict[str, Any]) -> None:
     runs = {job: [s["run"] for s in steps(workflow, job) if "run" in s] for job in workflow["jobs"]}
     assert runs["check"] == ["make test", "make synth"]
     assert runs["deploy"] == ["make synth", "make diff", "make deploy APPROVAL=never"]
+    # The team's configuration file, from a repository variable, for all three.
+    assert workflow["jobs"]["deploy"]["env"] == {"CONFIG": "${{ vars.MFA_GUARDRAILS_CONFIG }}"}
     assert {command for commands in runs.values() for command in commands} <= documented
 
 
@@ -91,10 +93,17 @@ def test_trust_policy_pins_audience_and_subject(deploy_role: dict[str, Any]) -> 
 
 
 def test_deploy_role_can_only_assume_cdk_bootstrap_roles(deploy_role: dict[str, Any]) -> None:
+    """Its own account's, and the security account's, where MfaGuardrailsSecurity deploys (that
+    account is bootstrapped with --trust of this one: see make preflight): every stack of the
+    organization topology deploys from the pipeline, and nothing else can."""
     (statement,) = deploy_role["policy"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
-    resource = json.dumps(statement["Resource"])
-    assert ":role/cdk-hnb659fds-*-role-" in resource
+    own, security = statement["Resource"]
+    assert ":role/cdk-hnb659fds-*-role-" in json.dumps(own)
+    assert "AWS::AccountId" in json.dumps(own)
+    assert security == {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"},
+        ":iam::222222222222:role/cdk-hnb659fds-*-role-222222222222-*"]]}  # fmt: skip
 
 
 def test_findings_are_written_as_json_and_valid_sarif(tmp_path: Path) -> None:

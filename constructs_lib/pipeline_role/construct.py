@@ -24,12 +24,15 @@ STS_AUDIENCE = "sts.amazonaws.com"
 @dataclass(frozen=True, kw_only=True)
 class GitHubDeployRoleProps:
     """``repository`` is ``owner/name``; ``environment`` is the GitHub deployment environment
-    whose jobs may deploy (its protection rules are the approval step)."""
+    whose jobs may deploy (its protection rules are the approval step). ``other_account_ids``:
+    accounts besides this one whose CDK bootstrap roles it deploys through (the security account
+    of the organization topology, bootstrapped with ``--trust`` of this account)."""
 
     repository: str
     environment: str = "production"
     existing_provider_arn: str | None = None
     cdk_bootstrap_qualifier: str = "hnb659fds"
+    other_account_ids: tuple[str, ...] = ()
 
 
 class GitHubDeployRole(Construct):
@@ -58,22 +61,23 @@ class GitHubDeployRole(Construct):
                 },
             ),
         )
-        bootstrap_roles = (
-            f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/"
-            f"cdk-{props.cdk_bootstrap_qualifier}-*-role-{Aws.ACCOUNT_ID}-*"
-        )
+        bootstrap_roles = [
+            f"arn:{Aws.PARTITION}:iam::{account}:role/"
+            f"cdk-{props.cdk_bootstrap_qualifier}-*-role-{account}-*"
+            for account in (Aws.ACCOUNT_ID, *props.other_account_ids)
+        ]
         self.role.add_to_policy(iam.PolicyStatement(
             sid="AssumeCdkBootstrapRolesOnly",
             actions=["sts:AssumeRole", "sts:TagSession"],
-            resources=[bootstrap_roles],
+            resources=bootstrap_roles,
         ))  # fmt: skip
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::"
-                f"<AWS::AccountId>:role/cdk-{props.cdk_bootstrap_qualifier}-*-role-"
-                "<AWS::AccountId>-*]",
-                reason="The CDK bootstrap roles (deploy, file-publishing, lookup) are named "
-                "cdk-<qualifier>-<purpose>-role-<account>-<region>; the wildcard spans only "
-                "purpose and region of this account's bootstrap.",
+        for account in ("<AWS::AccountId>", *props.other_account_ids):
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::"
+                    f"{account}:role/cdk-{props.cdk_bootstrap_qualifier}-*-role-{account}-*]",
+                    reason="The CDK bootstrap roles (deploy, file-publishing, lookup) are named "
+                    "cdk-<qualifier>-<purpose>-role-<account>-<region>; the wildcard spans only "
+                    "purpose and region of one deployed account's bootstrap.",
+                )
             )
-        )
