@@ -126,6 +126,7 @@ class GuardrailsConfig:
     attach_to_group_names: tuple[str, ...] = ()
     attach_to_role_names: tuple[str, ...] = ()
     attach_to_names_exist_in_members: bool = False
+    other_owners_config_rules: bool = True
     pipeline_github_repository: str | None = None
     pipeline_github_environment: str = "production"
     pipeline_oidc_provider_arn: str | None = None
@@ -384,6 +385,7 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         _IAM_NAME, "is not an IAM role name",
         "use the role's name (ASCII letters, digits and +=,.@_-), not its ARN"),
     "attach-to-names-exist-in-members": _flag,
+    "other-owners-config-rules": lambda raw, path, p: True if raw is None else _flag(raw, path, p),
 }  # fmt: skip
 
 _ATTRIBUTE = {key: key.replace("-", "_") for key in _FIELDS}

@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from constructs_lib.alerting import Alerting, AlertingProps
+from constructs_lib.alerting.runtime.catalog import entries
 from mfa_guardrails.config import GuardrailsConfig
 
 
@@ -18,6 +19,7 @@ def alerting_props(config: GuardrailsConfig, **overrides: Any) -> AlertingProps:
         operations_emails=config.operations_emails or None,
         slack_workspace_id=config.slack_workspace_id,
         slack_channel_id=config.slack_channel_id,
+        entries=entries(other_owners_config_rules=config.other_owners_config_rules),
         **overrides,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cdk_stacksets import StackSetStack
 from constructs import Construct
 
-from constructs_lib.alerting.runtime.catalog import ENTRIES
+from constructs_lib.alerting.runtime.catalog import entries
 from constructs_lib.detective import DetectiveControls
 from constructs_lib.force_mfa import ForceMfa
 from constructs_lib.forwarding import EventForwarding, EventForwardingProps
@@ -29,10 +29,15 @@ def central_bus_arn(config: GuardrailsConfig) -> str:
 
 
 def forwarding_props(config: GuardrailsConfig) -> EventForwardingProps:
-    """Forward every catalog entry's events to the central bus (members and management)."""
+    """Forward the catalog's events to the central bus (members and management): all but those
+    about the notifier, its topics and key, which live in the security account only."""
     return EventForwardingProps(
         central_bus_arn=central_bus_arn(config),
-        patterns={entry.id: entry.pattern() for entry in ENTRIES},
+        patterns={
+            entry.id: entry.pattern()
+            for entry in entries(other_owners_config_rules=config.other_owners_config_rules)
+            if not entry.alerting_account_only
+        },
     )
 
 

@@ -61,9 +61,16 @@ MAIN_JOB = pytest.StashKey[Job]()
 ORG_LINT = pytest.StashKey[Job]()
 
 
+_WAITS_FOR = {"main_job", "org_lint"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the main job end to end (its own synth through the CLI, cdk-nag, cfn-lint) as soon
     as a test that needs it is collected: it overlaps the rest of the suite."""
+    # Tests that wait for a background job run last, so the job overlaps the whole suite instead
+    # of being waited for on the critical path.
+    waits = [item for item in items if _WAITS_FOR & set(getattr(item, "fixturenames", ()))]
+    items[:] = [item for item in items if item not in waits] + waits
     if any("main_job" in getattr(item, "fixturenames", ()) for item in items):
         outdir = Path(tempfile.mkdtemp(prefix="main-job-")) / "cdk.out"
         config.stash[MAIN_JOB] = Job(

@@ -22,8 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto.events.models import EventPattern
 
+from constructs_lib import naming
 from constructs_lib.alerting.runtime import catalog
 from constructs_lib.alerting.runtime.handler import classify
+from mfa_guardrails.config import EMBEDDED_DEFAULT, aws_regions, load_config
+from stacks.alerting import alerting_props
 from tests.events import dict_paths
 from tests.test_alerting_construct import synth_alerting
 
@@ -93,12 +96,16 @@ def test_samples_are_real_shaped() -> None:
         event = _load(path)
         assert envelope <= set(event), path.name
         detail = event["detail"]
-        if event["source"] == "aws.config":
+        if event["detail-type"] == catalog.CONFIG_COMPLIANCE_CHANGE:
             assert {"configRuleName", "newEvaluationResult", "messageType"} <= set(detail)
             continue
+        # userIdentity is documented as always present; the "no identity" variants drop it to
+        # prove an alert does not depend on it.
+        required = {"eventVersion", "eventTime"} | (
+            set() if "identity" in path.stem else {"userIdentity"}
+        )
+        assert required <= set(detail), path.name
         assert {
-            "eventVersion",
-            "userIdentity",
             "eventTime",
             "eventSource",
             "eventName",
@@ -109,8 +116,22 @@ def test_samples_are_real_shaped() -> None:
             "eventType",
             "recipientAccountId",
         } <= set(detail), path.name
-        assert {"type", "principalId", "accountId"} <= set(detail["userIdentity"]), path.name
-        assert event["region"] == detail["awsRegion"] == "us-east-1"
+        identity = detail.get("userIdentity")
+        if identity is not None:  # the absent-identity variants lack it on purpose
+            assert {"type", "accountId"} <= set(identity), path.name
+        assert event["region"] == detail["awsRegion"], path.name
+
+
+@pytest.mark.parametrize("path", WATCHED, ids=lambda path: path.stem)
+def test_sample_is_recorded_where_aws_records_it(path: Path) -> None:
+    """IAM, account and root sign-in events in us-east-1 only; the others in the regions their
+    entry is watched in (catalog.Lands), so the deployment must listen there."""
+    entry = catalog.BY_ID[expected_entry(path)]
+    region = _load(path)["region"]
+    if entry.lands is catalog.Lands.US_EAST_1:
+        assert region == "us-east-1", path.name
+    else:
+        assert region in aws_regions(), path.name
 
 
 # --- one source of truth: classifier == EventBridge on mutated samples ------------------------
@@ -198,9 +219,35 @@ def test_catalog_entries_are_complete() -> None:
         assert entry.severity in catalog.Severity
 
 
-def test_config_rules_are_matched_by_prefix() -> None:
-    pattern = catalog.BY_ID["config-rule-noncompliant"].pattern()
-    assert pattern["detail"]["configRuleName"] == [{"prefix": catalog.CONFIG_RULE_PREFIX}]
+def test_config_rules_of_every_owner_are_matched_and_lookalikes_are_not() -> None:
+    entry = catalog.BY_ID["config-rule-noncompliant"]
+    (names,) = [c for c in entry.match if c.path == ("detail", "configRuleName")]
+    owners = {
+        "mfa-guardrails-recovery-readiness": "mfa-guardrails",
+        "securityhub-root-account-mfa-enabled-4109eab4": "AWS Security Hub",
+        "AWSControlTower_AWS-GR_IAM_USER_MFA_ENABLED": "AWS Control Tower",
+        "mfa-enabled-for-iam-console-access-conformance-pack-szsm1uv0w": "a conformance pack",
+        "OrgConfigRule-root-account-hardware-mfa-enabled-dbgzf8ba": "an organization Config rule",
+        "iam-user-mfa-enabled": "a rule with the console's default name",
+    }
+    for name, owner in owners.items():
+        assert names.test(name), name
+        assert catalog.config_rule_owner(name) == owner
+    for lookalike in ("root-account-mfa-enabled-report", "securityhub-root-account-mfa-enabled",
+                      "my-iam-user-mfa-enabled", "securityhub-s3-bucket-mfa-delete-enabled-1"):
+        assert not names.test(lookalike), lookalike
+
+
+def test_every_pattern_fits_eventbridge() -> None:
+    """PutRule accepts an EventPattern of at most 4,096 characters."""
+    for entry in catalog.ENTRIES:
+        assert len(json.dumps(entry.pattern(), separators=(",", ":"))) <= 4096, entry.id
+
+
+def test_runtime_names_are_the_products() -> None:
+    """The runtime repeats two names of constructs_lib/naming.py (it ships without it)."""
+    assert catalog.PRODUCT_PREFIX == naming.PRODUCT_PREFIX
+    assert catalog.MFA_REQUIRED_GROUP == naming.MFA_REQUIRED_GROUP
 
 
 def test_markdown_table_is_in_readme() -> None:
@@ -248,3 +295,17 @@ def test_runtime_works_as_the_lambda_code_root() -> None:
         check=True,
     )
     assert result.stdout.strip() == "root-signin-no-mfa"
+
+
+def test_config_findings_can_be_restricted_to_our_own_rules() -> None:
+    """other-owners-config-rules = false: Security Hub's rule stays quiet, ours still alerts,
+    in the deployed rules (alerting_props) as in the forwarded ones."""
+    config = load_config({**EMBEDDED_DEFAULT, "mfa-guardrails:other-owners-config-rules": "false"})
+    (narrowed,) = [e for e in alerting_props(config).entries if e.id == "config-rule-noncompliant"]
+    ours: Any = _load(SAMPLES / "config-rule-noncompliant.json")
+    theirs: Any = _load(SAMPLES / "config-rule-noncompliant--security-hub.json")
+    assert narrowed.matches(ours)
+    assert not narrowed.matches(theirs)
+    assert EventPattern.load(json.dumps(narrowed.pattern())).matches_event(ours)
+    assert not EventPattern.load(json.dumps(narrowed.pattern())).matches_event(theirs)
+    assert catalog.BY_ID["config-rule-noncompliant"].matches(theirs)  # the default

@@ -146,7 +146,9 @@ def test_sample_yields_one_message_with_its_advice(sns: Sns, path: Path) -> None
         assert f"When: {detail['eventTime']}" in body
     identity = detail.get("userIdentity")
     if identity:
-        assert f"Who: {identity['arn']} ({identity['type']})" in body
+        principal = (identity.get("arn") or identity.get("principalId")
+                     or f"Identity Center user {identity['onBehalfOf']['userId']}")  # fmt: skip
+        assert f"Who: {principal} ({identity['type']})" in body
         assert f"source IP: {detail['sourceIPAddress']}" in body
         assert f"What: {detail['eventName']} ({detail['eventSource']})" in body
 
@@ -352,3 +354,17 @@ def test_a_formatter_bug_still_alerts(sns: Sns, monkeypatch: pytest.MonkeyPatch)
     assert envelope["MessageAttributes"]["alert"]["Value"] == UNRECOGNIZED.id
     assert "The notifier failed to format this event: KeyError('boom')" in envelope["Message"]
     assert '"eventName": "ConsoleLogin"' in envelope["Message"]
+
+
+def test_identity_center_session_mfa_false_is_explained(sns: Sns) -> None:
+    """Identity Center roles log mfaAuthenticated false: MFA happened at its own sign-in."""
+    event = _load(SAMPLES / "identity-center-mfa-deleted-by-admin.json")
+    body = _publish_one(sns, event)["Message"]
+    assert "MFA-authenticated session: false (an Identity Center session" in body
+
+
+def test_config_finding_names_the_rule_owner(sns: Sns) -> None:
+    body = _publish_one(sns, _load(SAMPLES / "config-rule-noncompliant--security-hub.json"))[
+        "Message"
+    ]
+    assert "rule owner: AWS Security Hub" in body

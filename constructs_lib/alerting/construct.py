@@ -34,6 +34,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib.alerting.runtime.catalog import ENTRIES, Entry
+from constructs_lib.event_patterns import l2_pattern, set_pattern
 from constructs_lib.naming import PRODUCT_PREFIX
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -179,6 +180,14 @@ class Alerting(Construct):
                 # Notifications only: nobody may run AWS commands from the channel.
                 guardrail_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AWSDenyAll")],
                 logging_level=chatbot.LoggingLevel.ERROR,
+                # Named with the product prefix, so the guardrail SCP protects it.
+                role=iam.Role(
+                    self,
+                    "SlackRole",
+                    role_name=f"{PRODUCT_PREFIX}chatbot-{stack.region}",
+                    assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
+                    description="mfa-guardrails: AWS Chatbot delivers alerts to Slack",
+                ),
             )
 
     def _queue(self, construct_id: str, name: str) -> sqs.Queue:
@@ -261,19 +270,17 @@ class Alerting(Construct):
 
     def _rule(self, entry: Entry, props: AlertingProps) -> events.Rule:
         pattern = entry.pattern()
-        return events.Rule(
+        rule = events.Rule(
             self,
             f"Rule-{entry.id}",
             rule_name=f"{PRODUCT_PREFIX}{entry.id}",
-            event_bus=props.event_bus,
+            # Changes to the notifier, its topics and key are recorded in this account, so
+            # they reach its own default bus, never the central one.
+            event_bus=None if entry.alerting_account_only else props.event_bus,
             description=f"mfa-guardrails alert {entry.id} ({entry.severity.value}): {entry.title}"[
                 :512
             ],
-            event_pattern=events.EventPattern(
-                source=pattern["source"],
-                detail_type=pattern["detail-type"],
-                detail=pattern.get("detail"),
-            ),
+            event_pattern=l2_pattern(pattern),
             targets=[
                 targets.LambdaFunction(
                     self.function,
@@ -283,6 +290,8 @@ class Alerting(Construct):
                 )
             ],
         )
+        set_pattern(rule, pattern)
+        return rule
 
     def _alarms(self) -> list[cloudwatch.Alarm]:
         five_minutes = Duration.minutes(5)

@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib.event_patterns import l2_pattern, set_pattern
 from constructs_lib.naming import PRODUCT_PREFIX
 
 
@@ -64,8 +65,9 @@ class EventForwarding(Construct):
                 f"Forward-{name}",
                 rule_name=f"{PRODUCT_PREFIX}forward-{name}"[:64],
                 description=f"mfa-guardrails: forward {name} events to the central bus",
-                event_pattern=_event_pattern(pattern),
+                event_pattern=l2_pattern(pattern),
             )
+            set_pattern(rule, pattern)
             rule.add_target(targets.EventBus(
                 central_bus, role=self.role, dead_letter_queue=self.dead_letter_queue
             ))  # fmt: skip
@@ -77,12 +79,3 @@ class EventForwarding(Construct):
                 "MaximumEventAgeInSeconds": props.max_event_age_hours * 3600,
             })  # fmt: skip
             self.rules.append(rule)
-
-
-def _event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
-    """Map a JSON event pattern onto the L2 type (top-level keys are typed fields)."""
-    return events.EventPattern(
-        source=pattern.get("source"),
-        detail_type=pattern.get("detail-type"),
-        detail=pattern.get("detail"),
-    )

@@ -15,11 +15,66 @@ Plain data and the standard library only: this module ships inside the Lambda as
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, NamedTuple, TypedDict
 
-CONFIG_RULE_PREFIX = "mfa-guardrails-"
-"""Config rules of this product are named with this prefix; only theirs raise compliance alerts."""
+PRODUCT_PREFIX = "mfa-guardrails-"
+"""Every resource of this product is named with this prefix (constructs_lib/naming.py, repeated
+here because the runtime ships alone; a test keeps them equal)."""
+MFA_REQUIRED_GROUP = "MfaRequired"
+CONFIG_RULE_PREFIX = PRODUCT_PREFIX
+"""Config rules of this product are named with this prefix."""
+
+MFA_MANAGED_RULES = (
+    "ROOT_ACCOUNT_MFA_ENABLED",
+    "IAM_USER_MFA_ENABLED",
+    "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS",
+    "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED",
+)
+"""The AWS managed rules about MFA, whoever deployed them."""
+
+# How other owners name the same managed rules (a Config compliance event carries the rule's
+# name, not its managed identifier): (owner, name pattern with {rule} and {kebab}).
+CONFIG_RULE_OWNERS: tuple[tuple[str, str], ...] = (
+    ("AWS Security Hub", "securityhub-{kebab}-*"),
+    ("AWS Control Tower", "AWSControlTower_AWS-GR_{rule}"),
+    ("a conformance pack", "{kebab}-conformance-pack-*"),
+    ("an organization Config rule", "OrgConfigRule-{kebab}-*"),
+    ("a rule with the console's default name", "{kebab}"),
+)
+
+
+def other_owners_rule_names() -> tuple[str, ...]:
+    """Wildcard patterns of the MFA managed rules as other owners name them."""
+    return tuple(
+        template.format(rule=rule, kebab=rule.lower().replace("_", "-"))
+        for _, template in CONFIG_RULE_OWNERS
+        for rule in MFA_MANAGED_RULES
+    )
+
+
+def config_rule_owner(name: str) -> str:
+    """Who deployed a Config rule, from its name (for the alert message)."""
+    if name.startswith(CONFIG_RULE_PREFIX):
+        return "mfa-guardrails"
+    for owner, template in CONFIG_RULE_OWNERS:
+        patterns = tuple(template.format(rule=rule, kebab=rule.lower().replace("_", "-"))
+                         for rule in MFA_MANAGED_RULES)  # fmt: skip
+        if Wildcard((), patterns).test(name):
+            return owner
+    return "unknown"
+
+class Lands(StrEnum):
+    """Where AWS records an entry's events, so where its rule must listen (CloudTrail user guide;
+    EventBridge gets a CloudTrail event only in the region CloudTrail records it in)."""
+
+    US_EAST_1 = "us-east-1"  # IAM, AWS Account Management, root sign-in
+    SIGN_IN_REGIONS = "sign-in regions"  # IAM-user console sign-in: the sign-in endpoint's region
+    CALLER_REGION = "caller's region"  # STS AssumeRoot: the region of the STS endpoint called
+    IDENTITY_CENTER = "Identity Center region"  # the instance's home region
+    RESOURCE_REGION = "resource's region"  # trails, recorders, rules, the notifier: where they are
+
 
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
 CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
@@ -120,7 +175,78 @@ class Prefix(NamedTuple):
         return f"{_field_name(self.path)} starts with `{self.value}`"
 
 
-Condition = Equals | AnythingBut | Prefix
+class Absent(NamedTuple):
+    """The field is absent (EventBridge ``exists: false``): an alert must not depend on an
+    optional field being present."""
+
+    path: tuple[str, ...]
+
+    def filters(self) -> list[Any]:
+        return [{"exists": False}]
+
+    def test(self, value: Any) -> bool:
+        return value is MISSING
+
+    def describe(self) -> str:
+        return f"{_field_name(self.path)} absent"
+
+
+class AnythingButOrAbsent(NamedTuple):
+    """The field is absent or none of ``values``. ``anything-but`` alone skips an event that
+    lacks the field, so the pattern carries both in a ``$or`` (at most one per entry)."""
+
+    path: tuple[str, ...]
+    values: tuple[str, ...]
+
+    def filters(self) -> list[Any]:
+        raise TypeError("AnythingButOrAbsent is written as a $or by Entry.pattern()")
+
+    def alternatives(self) -> list[dict[str, Any]]:
+        return [
+            _nested(self.path, [{"anything-but": list(self.values)}]),
+            _nested(self.path, [{"exists": False}]),
+        ]
+
+    def test(self, value: Any) -> bool:
+        return value is MISSING or AnythingBut(self.path, self.values).test(value)
+
+    def describe(self) -> str:
+        return f"{_field_name(self.path)} absent or not {_or(self.values)}"
+
+
+class Wildcard(NamedTuple):
+    """The field matches one of ``patterns``, where ``*`` stands for any characters
+    (EventBridge ``wildcard``, case-sensitive)."""
+
+    path: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+    def filters(self) -> list[Any]:
+        return [{"wildcard": pattern} for pattern in self.patterns]
+
+    def test(self, value: Any) -> bool:
+        if isinstance(value, list):
+            return any(self.test(item) for item in value)
+        return isinstance(value, str) and any(
+            _wildcard_regex(pattern).fullmatch(value) for pattern in self.patterns
+        )
+
+    def describe(self) -> str:
+        return f"{_field_name(self.path)} like {_or(self.patterns)}"
+
+
+def _wildcard_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+
+
+def _nested(path: tuple[str, ...], leaf: Any) -> dict[str, Any]:
+    node: Any = leaf
+    for key in reversed(path):
+        node = {key: node}
+    return dict(node)
+
+
+Condition = Equals | AnythingBut | Prefix | Absent | AnythingButOrAbsent | Wildcard
 
 Shown = tuple[str, tuple[str, ...]]
 """A field the message shows when present: its label and its path under ``detail``."""
@@ -168,15 +294,20 @@ class Entry(NamedTuple):
     event_names: tuple[str, ...] = ()
     match: tuple[Condition, ...] = ()
     shows: tuple[Shown, ...] = ()
+    lands: Lands = Lands.US_EAST_1
+    alerting_account_only: bool = False  # about the notifier, its topics and key: not forwarded
+    # A service that records the same API under two names (Identity Center's directory).
+    also_from: tuple[tuple[str, str], ...] = ()  # (EventBridge source, eventSource)
 
     def conditions(self) -> tuple[Condition, ...]:
         """Every condition of the pattern: source, detail-type, event source and names, match."""
         base: list[Condition] = [
-            Equals(("source",), (self.source,)),
+            Equals(("source",), (self.source, *(source for source, _ in self.also_from))),
             Equals(("detail-type",), (self.detail_type,)),
         ]
         if self.event_source:
-            base.append(Equals(("detail", "eventSource"), (self.event_source,)))
+            event_sources = (self.event_source, *(event for _, event in self.also_from))
+            base.append(Equals(("detail", "eventSource"), event_sources))
         if self.event_names:
             base.append(Equals(("detail", "eventName"), self.event_names))
         return (*base, *self.match)
@@ -185,6 +316,10 @@ class Entry(NamedTuple):
         """The EventBridge event pattern of this entry, as JSON-ready data."""
         pattern: dict[str, Any] = {}
         for condition in self.conditions():
+            if isinstance(condition, AnythingButOrAbsent):
+                assert "$or" not in pattern, f"{self.id}: one absent-or condition per entry"
+                pattern["$or"] = condition.alternatives()
+                continue
             node = pattern
             for key in condition.path[:-1]:
                 node = node.setdefault(key, {})
@@ -237,11 +372,53 @@ _ACCOUNT: _Origin = {
     "event_source": "account.amazonaws.com",
 }
 
+_CLOUDTRAIL: _Origin = {
+    "source": "aws.cloudtrail",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "cloudtrail.amazonaws.com",
+}
+_CONFIG_API: _Origin = {
+    "source": "aws.config",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "config.amazonaws.com",
+}
+_EVENTS_API: _Origin = {
+    "source": "aws.events",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "events.amazonaws.com",
+}
+_LAMBDA_API: _Origin = {
+    "source": "aws.lambda",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "lambda.amazonaws.com",
+}
+_SNS_API: _Origin = {
+    "source": "aws.sns",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "sns.amazonaws.com",
+}
+_KMS_API: _Origin = {
+    "source": "aws.kms",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "kms.amazonaws.com",
+}
+
+_SSO_DIRECTORY: _Origin = {
+    "source": "aws.sso-directory",
+    "detail_type": CLOUDTRAIL_API_CALL,
+    "event_source": "sso-directory.amazonaws.com",
+}
+# Identity Center logs device management under both names (its CloudTrail page; AWS blog
+# "Important changes to CloudTrail events for AWS IAM Identity Center", 2024).
+_IDENTITY_STORE = (("aws.identitystore", "identitystore.amazonaws.com"),)
+_SSO_USER = "IdentityCenterUser"  # userIdentity.type of a user acting on their own devices
+
 _IDENTITY_TYPE = ("detail", "userIdentity", "type")
 _CONSOLE_LOGIN = ("detail", "responseElements", "ConsoleLogin")
 _MFA_USED = ("detail", "additionalEventData", "MFAUsed")
 _ROOT = Equals(_IDENTITY_TYPE, ("Root",))
-_NOT_ROOT = AnythingBut(_IDENTITY_TYPE, ("Root",))
+# Not root, or no identity at all: an event without userIdentity must still alert.
+_NOT_ROOT = AnythingButOrAbsent(_IDENTITY_TYPE, ("Root",))
 
 _DEVICE: tuple[Shown, ...] = (
     ("target user", ("requestParameters", "userName")),
@@ -282,8 +459,29 @@ _PRIMARY_EMAIL: tuple[Shown, ...] = (
     _TARGET_ACCOUNT,
     ("new root e-mail", ("requestParameters", "primaryEmail")),
 )
+_SSO_DEVICE: tuple[Shown, ...] = (
+    ("target user", ("requestParameters", "user", "userId")),
+    ("target user", ("requestParameters", "userId")),
+    ("acting as user", ("userIdentity", "onBehalfOf", "userId")),
+    ("device", ("requestParameters", "deviceId")),
+    ("device name", ("requestParameters", "displayName")),
+)
+_TRAIL: tuple[Shown, ...] = (
+    ("trail", ("requestParameters", "name")),
+    ("trail", ("requestParameters", "trailName")),
+    ("multi-region", ("requestParameters", "isMultiRegionTrail")),
+)
+_RECORDER: tuple[Shown, ...] = (
+    ("recorder", ("requestParameters", "configurationRecorderName")),
+    ("recorder", ("requestParameters", "configurationRecorder", "name")),
+    ("delivery channel", ("requestParameters", "deliveryChannelName")),
+)
+RULE_OWNER = "rule owner"
+"""Label of a Config rule's name: the notifier says who owns the rule."""
+
 _CONFIG: tuple[Shown, ...] = (
     ("Config rule", ("configRuleName",)),
+    (RULE_OWNER, ("configRuleName",)),
     ("resource", ("resourceType",)),
     ("resource id", ("resourceId",)),
     ("compliance", ("newEvaluationResult", "complianceType")),
@@ -389,7 +587,12 @@ ENTRIES: tuple[Entry, ...] = (
         id="root-signin-no-mfa",
         **_SIGNIN,
         event_names=("ConsoleLogin",),
-        match=(_ROOT, Equals(_CONSOLE_LOGIN, ("Success",)), AnythingBut(_MFA_USED, ("Yes",))),
+        # MFAUsed absent (no additionalEventData at all) is "MFA not proven", not "no alert".
+        match=(
+            _ROOT,
+            Equals(_CONSOLE_LOGIN, ("Success",)),
+            AnythingButOrAbsent(_MFA_USED, ("Yes",)),
+        ),
         shows=_SIGN_IN,
         severity=Severity.CRITICAL,
         title="Root user signed in WITHOUT MFA",
@@ -402,7 +605,8 @@ ENTRIES: tuple[Entry, ...] = (
         id="root-signin-failed",
         **_SIGNIN,
         event_names=("ConsoleLogin",),
-        match=(_ROOT, Equals(_CONSOLE_LOGIN, ("Failure",))),
+        # Anything but a success, the result missing included.
+        match=(_ROOT, AnythingButOrAbsent(_CONSOLE_LOGIN, ("Success",))),
         shows=_SIGN_IN,
         severity=Severity.HIGH,
         title="Failed root sign-in attempt",
@@ -419,9 +623,10 @@ ENTRIES: tuple[Entry, ...] = (
         match=(
             Equals(_IDENTITY_TYPE, ("IAMUser",)),
             Equals(_CONSOLE_LOGIN, ("Success",)),
-            AnythingBut(_MFA_USED, ("Yes",)),
+            AnythingButOrAbsent(_MFA_USED, ("Yes",)),
         ),
         shows=_SIGN_IN,
+        lands=Lands.SIGN_IN_REGIONS,
         severity=Severity.MEDIUM,
         title="IAM user signed in to the console without MFA",
         why="The password alone signed in. In the MfaRequired group such a session can only "
@@ -457,6 +662,39 @@ ENTRIES: tuple[Entry, ...] = (
         "account.",
         what_to_do="If it was not you, the account is being taken over: use 'Forgot password' at "
         f"once, then {_STOLEN_ROOT}, and contact AWS Support.",
+    ),
+    Entry(
+        id="root-password-recovered",
+        **_SIGNIN,
+        event_names=("PasswordRecoveryCompleted",),
+        match=(_ROOT,),
+        shows=_PASSWORD,
+        severity=Severity.CRITICAL,
+        title="Root password was reset through password recovery",
+        attempt_title="Failed attempt to complete root password recovery",
+        why="Whoever completed recovery controls the root e-mail mailbox and now the root "
+        "password; with MFA lost, the next step is the call to the primary contact phone.",
+        what_to_do="If it was not you, the account is being taken over: secure the root mailbox "
+        f"(its own MFA), then {_STOLEN_ROOT}, and contact AWS Support.",
+    ),
+    Entry(
+        id="signin-without-identity",
+        **_SIGNIN,
+        event_names=(
+            "ConsoleLogin", "PasswordRecoveryRequested", "PasswordRecoveryCompleted",
+            "PasswordUpdated",
+        ),
+        match=(Absent(_IDENTITY_TYPE),),
+        shows=(*_SIGN_IN, *_PASSWORD),
+        lands=Lands.SIGN_IN_REGIONS,
+        severity=Severity.HIGH,
+        title="Sign-in event with no identity type",
+        attempt_title="Failed sign-in event with no identity type",
+        why="A sign-in or password event whose caller cannot be typed (root or IAM user) would "
+        "match no other alert; it is reported rather than dropped.",
+        what_to_do="Read the raw fields below (source IP, user agent, result) and find the "
+        "identity in CloudTrail by the event id; treat it as a root sign-in until proven "
+        "otherwise.",
     ),
     # --- Account contacts --------------------------------------------------------------------
     Entry(
@@ -525,24 +763,396 @@ ENTRIES: tuple[Entry, ...] = (
         what_to_do="If it was not you, the account is being taken over: contact AWS Support at "
         f"once, {_STOLEN_ROOT}.",
     ),
+    # --- IAM Identity Center -----------------------------------------------------------------
+    Entry(
+        id="identity-center-mfa-registered",
+        **_SSO_DIRECTORY,
+        also_from=_IDENTITY_STORE,
+        event_names=(
+            "StartVirtualMfaDeviceRegistration", "CompleteVirtualMfaDeviceRegistration",
+            "StartWebAuthnDeviceRegistration", "CompleteWebAuthnDeviceRegistration",
+        ),
+        shows=_SSO_DEVICE,
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.MEDIUM,
+        title="An Identity Center user registered an MFA device",
+        attempt_title="Attempt to register an Identity Center MFA device",
+        why="A device registered on someone's Identity Center user passes MFA for every account "
+        "and permission set that user reaches.",
+        what_to_do="Confirm with the user that they registered it (name and time above). If not, "
+        "have an administrator delete the device, reset the user's password and review their "
+        "sessions.",
+    ),
+    Entry(
+        id="identity-center-mfa-renamed",
+        **_SSO_DIRECTORY,
+        also_from=_IDENTITY_STORE,
+        event_names=("UpdateMfaDeviceForUser",),
+        shows=_SSO_DEVICE,
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.LOW,
+        title="An Identity Center MFA device was renamed",
+        attempt_title="Attempt to rename an Identity Center MFA device",
+        why="Renaming is harmless on its own, but can disguise an attacker's device as the "
+        "user's own.",
+        what_to_do="Confirm with the user; if they do not recognise the device, have an "
+        "administrator delete it.",
+    ),
+    Entry(
+        id="identity-center-mfa-deleted-by-admin",
+        **_SSO_DIRECTORY,
+        also_from=_IDENTITY_STORE,
+        event_names=("DeleteMfaDeviceForUser",),
+        match=(AnythingButOrAbsent(_IDENTITY_TYPE, (_SSO_USER,)),),
+        shows=_SSO_DEVICE,
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.HIGH,
+        title="An administrator deleted an Identity Center user's MFA device",
+        attempt_title="Attempt by an administrator to delete an Identity Center MFA device",
+        why="This is the documented step when a user loses their device, and also how an "
+        "attacker with admin rights makes room for their own device on a user.",
+        what_to_do="Check there is a ticket from the user for a lost device, and that they "
+        "register two new devices; if not, treat the administrator's credentials as stolen.",
+    ),
+    Entry(
+        id="identity-center-mfa-deleted-by-user",
+        **_SSO_DIRECTORY,
+        also_from=_IDENTITY_STORE,
+        event_names=("DeleteMfaDeviceForUser",),
+        match=(Equals(_IDENTITY_TYPE, (_SSO_USER,)),),
+        shows=_SSO_DEVICE,
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.MEDIUM,
+        title="An Identity Center user deleted one of their MFA devices",
+        attempt_title="An Identity Center user tried to delete one of their MFA devices",
+        why="Users may retire a device themselves; a user left with one device (or none) "
+        "cannot recover from its loss without an administrator.",
+        what_to_do="Confirm with the user, and that they still have two devices registered.",
+    ),
+    Entry(
+        id="identity-center-mfa-settings-changed",
+        source="aws.sso",
+        detail_type=CLOUDTRAIL_API_CALL,
+        event_source="sso.amazonaws.com",
+        also_from=(("aws.sso-directory", "sso-directory.amazonaws.com"),),
+        event_names=("PutMfaDeviceManagementForDirectory",),
+        shows=(("instance", ("requestParameters", "instanceArn")),
+               ("directory", ("requestParameters", "directoryId"))),
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.HIGH,
+        title="The MFA settings of the Identity Center instance changed",
+        attempt_title="Attempt to change the MFA settings of the Identity Center instance",
+        why="These settings decide whether Identity Center users must use MFA at all, and which "
+        "devices they may register: weakened, every account they reach is weakened.",
+        what_to_do="Open Identity Center, Settings, Authentication: MFA should be required every "
+        "time (or on context change) with authenticator apps and security keys allowed; restore "
+        "it if not, and treat the caller's credentials as stolen.",
+    ),
+    # --- Centralized root access -------------------------------------------------------------
+    Entry(
+        id="root-session-assumed",
+        source="aws.sts",
+        detail_type=CLOUDTRAIL_API_CALL,
+        event_source="sts.amazonaws.com",
+        event_names=("AssumeRoot",),
+        shows=(("member account", ("requestParameters", "targetPrincipal")),
+               ("task policy", ("requestParameters", "taskPolicyArn", "arn"))),
+        lands=Lands.CALLER_REGION,
+        severity=Severity.HIGH,
+        title="A root session was taken in a member account (AssumeRoot)",
+        attempt_title="Attempt to take a root session in a member account (AssumeRoot)",
+        why="AssumeRoot gives a 15-minute root session in a member, limited to its task policy: "
+        "deleting or creating root credentials, or unlocking a bucket or queue policy.",
+        what_to_do="Check the task was planned (task policy and member above). "
+        "IAMCreateRootUserPassword brings root credentials back: expect them to be removed again.",
+    ),
+    Entry(
+        id="root-credentials-created",
+        **_IAM,
+        event_names=("CreateLoginProfile", "CreateAccessKey"),
+        match=(_ROOT, Absent(("detail", "requestParameters", "userName"))),
+        shows=(("result", ("responseElements", "accessKey", "accessKeyId")),),
+        severity=Severity.CRITICAL,
+        title="Root credentials were created (password or access key)",
+        attempt_title="Attempt to create root credentials (password or access key)",
+        why="Under centralized root access members have no root password or keys; a new one "
+        "is a root login that no SCP restricts.",
+        what_to_do="If it was not a planned recovery, delete it at once (AssumeRoot with "
+        "IAMDeleteRootUserCredentials) and find who could act as root; root access keys should "
+        "never exist.",
+    ),
+    Entry(
+        id="centralized-root-access-disabled",
+        **_IAM,
+        event_names=("DisableOrganizationsRootCredentialsManagement",
+                     "DisableOrganizationsRootSessions"),
+        shows=(("organization account", ("recipientAccountId",)),),
+        severity=Severity.HIGH,
+        title="Centralized root access was turned off",
+        attempt_title="Attempt to turn off centralized root access",
+        why="Without it, members can have root passwords again and root tasks need the root "
+        "user's own credentials and MFA.",
+        what_to_do="Turn it back on in IAM (Root access management) unless the change was "
+        "planned, and treat the caller's credentials as stolen.",
+    ),
     # --- AWS Config --------------------------------------------------------------------------
     Entry(
         id="config-rule-noncompliant",
         source="aws.config",
         detail_type=CONFIG_COMPLIANCE_CHANGE,
         match=(
-            Prefix(("detail", "configRuleName"), CONFIG_RULE_PREFIX),
+            Wildcard(("detail", "configRuleName"),
+                     (f"{CONFIG_RULE_PREFIX}*", *other_owners_rule_names())),
             Equals(("detail", "newEvaluationResult", "complianceType"), ("NON_COMPLIANT",)),
         ),
         shows=_CONFIG,
+        lands=Lands.RESOURCE_REGION,
         severity=Severity.HIGH,
-        title="An mfa-guardrails Config rule became NON_COMPLIANT",
-        why="One of this product's own checks found a resource breaking an MFA guardrail, such "
-        "as root or a console user without MFA, or an account that could not recover.",
-        what_to_do="Open the rule in AWS Config, read the annotation, fix the resource (e.g. "
-        "register two MFA devices) and re-evaluate the rule.",
+        title="An MFA Config rule became NON_COMPLIANT",
+        why="A check about MFA (this product's, or the same AWS managed rule run by Security "
+        "Hub, Control Tower or a conformance pack) found root or a console user without MFA, or "
+        "an account that could not recover.",
+        what_to_do="Open the rule in AWS Config (its owner is named above), read the annotation, "
+        "fix the resource (e.g. register two MFA devices) and re-evaluate the rule.",
+    ),
+    # --- Tampering with the alert path -------------------------------------------------------
+    Entry(
+        id="trail-stopped",
+        **_CLOUDTRAIL,
+        event_names=("StopLogging", "DeleteTrail"),
+        shows=_TRAIL,
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.CRITICAL,
+        title="A CloudTrail trail was stopped or deleted",
+        attempt_title="Attempt to stop or delete a CloudTrail trail",
+        why="EventBridge receives API and sign-in events only while a trail is logging: without "
+        "one, every other alert here goes silent.",
+        what_to_do="If it was not a planned change, start logging again at once "
+        "(aws cloudtrail start-logging --name <trail>), treat the caller's credentials as "
+        "stolen and review what happened while the trail was off.",
+    ),
+    Entry(
+        id="trail-changed",
+        **_CLOUDTRAIL,
+        event_names=("UpdateTrail", "PutEventSelectors"),
+        shows=_TRAIL,
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.HIGH,
+        title="A CloudTrail trail's settings or event selectors changed",
+        attempt_title="Attempt to change a CloudTrail trail",
+        why="A trail narrowed to one region, or selectors that drop management or write events, "
+        "silences the alerts as surely as stopping it.",
+        what_to_do="Check the trail still logs management events (read and write) in every "
+        "region; if it was not you, restore it and treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="config-recorder-stopped",
+        **_CONFIG_API,
+        event_names=(
+            "StopConfigurationRecorder", "DeleteConfigurationRecorder", "DeleteDeliveryChannel",
+            "PutConfigurationRecorder",
+        ),
+        shows=_RECORDER,
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.HIGH,
+        title="The AWS Config recorder was stopped, deleted or changed",
+        attempt_title="Attempt to stop, delete or change the AWS Config recorder",
+        why="The MFA Config rules evaluate nothing while the recorder is off or no longer "
+        "records IAM resources.",
+        what_to_do="Start the recorder again (aws configservice start-configuration-recorder) "
+        "and check it records IAM users; if it was not you, treat the caller's credentials as "
+        "stolen.",
+    ),
+    Entry(
+        id="mfa-config-rule-deleted",
+        **_CONFIG_API,
+        event_names=("DeleteConfigRule",),
+        match=(Wildcard(("detail", "requestParameters", "configRuleName"),
+                        (f"{CONFIG_RULE_PREFIX}*", *other_owners_rule_names())),),
+        shows=(("Config rule", ("requestParameters", "configRuleName")),),
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.HIGH,
+        title="An MFA Config rule was deleted",
+        attempt_title="Attempt to delete an MFA Config rule",
+        why="Without the rule, a root user or console user without MFA is no longer reported.",
+        what_to_do="If it was not a planned change (a stack deletion), redeploy the rule and "
+        "treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="mfa-config-rule-overwritten",
+        **_CONFIG_API,
+        event_names=("PutConfigRule",),
+        match=(Wildcard(("detail", "requestParameters", "configRule", "configRuleName"),
+                        (f"{CONFIG_RULE_PREFIX}*", *other_owners_rule_names())),),
+        shows=(("Config rule", ("requestParameters", "configRule", "configRuleName")),
+               ("invoked by", ("userIdentity", "invokedBy"))),
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.MEDIUM,
+        title="An MFA Config rule was created or overwritten",
+        attempt_title="Attempt to overwrite an MFA Config rule",
+        why="Overwriting a rule can point it at another check, scope or frequency and keep it "
+        "green; a deploy of the guardrails (invoked by CloudFormation) does this too.",
+        what_to_do="If it was not a deploy of mfa-guardrails or of the rule's owner, compare the "
+        "rule with its template and treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="alert-rule-disabled",
+        **_EVENTS_API,
+        event_names=("DisableRule", "DeleteRule"),
+        match=(Prefix(("detail", "requestParameters", "name"), PRODUCT_PREFIX),),
+        shows=(("rule", ("requestParameters", "name")),
+               ("event bus", ("requestParameters", "eventBusName"))),
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.CRITICAL,
+        title="An mfa-guardrails alert rule was disabled or deleted",
+        attempt_title="Attempt to disable or delete an mfa-guardrails alert rule",
+        why="Each rule is one kind of alert; disabled, that alert can never fire again.",
+        what_to_do="Enable the rule again (or redeploy), treat the caller's credentials as stolen "
+        "and review the events the rule would have caught meanwhile in CloudTrail.",
+    ),
+    Entry(
+        id="alert-rule-targets-removed",
+        **_EVENTS_API,
+        event_names=("RemoveTargets",),
+        match=(Prefix(("detail", "requestParameters", "rule"), PRODUCT_PREFIX),),
+        shows=(("rule", ("requestParameters", "rule")),
+               ("event bus", ("requestParameters", "eventBusName"))),
+        lands=Lands.RESOURCE_REGION,
+        severity=Severity.CRITICAL,
+        title="Targets were removed from an mfa-guardrails alert rule",
+        attempt_title="Attempt to remove targets from an mfa-guardrails alert rule",
+        why="A rule without its target still matches, and delivers nowhere.",
+        what_to_do="Redeploy the stack to restore the target and treat the caller's credentials "
+        "as stolen.",
+    ),
+    Entry(
+        id="notifier-changed",
+        **_LAMBDA_API,
+        match=(
+            Wildcard(("detail", "eventName"), (
+                "UpdateFunctionCode*", "UpdateFunctionConfiguration*", "DeleteFunction*",
+                "RemovePermission*", "PutFunctionConcurrency*", "DeleteFunctionEventInvokeConfig*",
+                "PutFunctionEventInvokeConfig*", "UpdateFunctionEventInvokeConfig*")),
+            Wildcard(("detail", "requestParameters", "functionName"), (
+                f"{PRODUCT_PREFIX}*", f"*:function:{PRODUCT_PREFIX}*")),
+        ),
+        shows=(("function", ("requestParameters", "functionName")),
+               ("reserved concurrency", ("requestParameters", "reservedConcurrentExecutions"))),
+        lands=Lands.RESOURCE_REGION,
+        alerting_account_only=True,
+        severity=Severity.CRITICAL,
+        title="The mfa-guardrails notifier function was changed",
+        attempt_title="Attempt to change the mfa-guardrails notifier function",
+        why="Alerts reach people only through this function: new code, a concurrency of 0 or a "
+        "removed permission silences or forges them.",
+        what_to_do="If it was not a deploy of mfa-guardrails, redeploy the alerting stack, treat "
+        "the caller's credentials as stolen and read the rule dead-letter queue.",
+    ),
+    Entry(
+        id="alert-topic-changed",
+        **_SNS_API,
+        event_names=("DeleteTopic", "SetTopicAttributes", "RemovePermission", "AddPermission"),
+        match=(Wildcard(("detail", "requestParameters", "topicArn"),
+                        (f"*:{PRODUCT_PREFIX}*",)),),
+        shows=(("topic", ("requestParameters", "topicArn")),
+               ("attribute", ("requestParameters", "attributeName"))),
+        lands=Lands.RESOURCE_REGION,
+        alerting_account_only=True,
+        severity=Severity.CRITICAL,
+        title="An mfa-guardrails alert topic was changed or deleted",
+        attempt_title="Attempt to change or delete an mfa-guardrails alert topic",
+        why="A deleted topic, a new policy or another key on it stops alerts from reaching "
+        "anyone, or lets someone else read them.",
+        what_to_do="Redeploy the alerting stack, check the subscriptions still deliver, and treat "
+        "the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="alert-subscription-removed",
+        **_SNS_API,
+        event_names=("Unsubscribe", "SetSubscriptionAttributes"),
+        match=(Wildcard(("detail", "requestParameters", "subscriptionArn"),
+                        (f"*:{PRODUCT_PREFIX}*",)),),
+        shows=(("subscription", ("requestParameters", "subscriptionArn")),
+               ("attribute", ("requestParameters", "attributeName"))),
+        lands=Lands.RESOURCE_REGION,
+        alerting_account_only=True,
+        severity=Severity.HIGH,
+        title="A subscription of an mfa-guardrails topic was removed or changed",
+        attempt_title="Attempt to remove a subscription of an mfa-guardrails topic",
+        why="An unsubscribed address (or a filter policy that drops everything) receives no "
+        "alerts: the alert you are reading may be the last one it gets.",
+        what_to_do="Subscribe the address again (make deploy restores it) and confirm the "
+        "subscription; if it was not the recipient, treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="alert-key-disabled",
+        **_KMS_API,
+        event_names=("DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "DeleteAlias",
+                     "UpdateAlias"),
+        shows=(("key", ("requestParameters", "keyId")),
+               ("alias", ("requestParameters", "aliasName"))),
+        lands=Lands.RESOURCE_REGION,
+        alerting_account_only=True,
+        severity=Severity.HIGH,
+        title="A KMS key in the alerting account was disabled or changed",
+        attempt_title="Attempt to disable or change a KMS key in the alerting account",
+        why="The alert topics are encrypted with the key alias/mfa-guardrails-alerting: disabled, "
+        "scheduled for deletion or with a new policy, nothing is published any more.",
+        what_to_do="If the key is the alerting key (see its aliases), cancel the deletion "
+        "(aws kms cancel-key-deletion) or enable it, restore the policy by redeploying, and "
+        "treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="mfa-required-membership-removed",
+        **_IAM,
+        event_names=("RemoveUserFromGroup",),
+        match=(Equals(("detail", "requestParameters", "groupName"), (MFA_REQUIRED_GROUP,)),),
+        shows=(("user", ("requestParameters", "userName")),
+               ("group", ("requestParameters", "groupName"))),
+        severity=Severity.HIGH,
+        title="A user was removed from the MfaRequired group",
+        attempt_title="Attempt to remove a user from the MfaRequired group",
+        why="Outside MfaRequired the Force-MFA policy no longer applies: the user works without "
+        "MFA.",
+        what_to_do="Add the user back (aws iam add-user-to-group --group-name MfaRequired) unless "
+        "the exception is documented; if it was not an administrator, treat the caller's "
+        "credentials as stolen.",
+    ),
+    Entry(
+        id="force-mfa-detached",
+        **_IAM,
+        event_names=("DetachUserPolicy", "DetachGroupPolicy", "DetachRolePolicy",
+                     "DeletePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion"),
+        match=(Wildcard(("detail", "requestParameters", "policyArn"),
+                        (f"*:policy/{PRODUCT_PREFIX}*",)),),
+        shows=(("policy", ("requestParameters", "policyArn")),
+               ("user", ("requestParameters", "userName")),
+               ("group", ("requestParameters", "groupName")),
+               ("role", ("requestParameters", "roleName"))),
+        severity=Severity.CRITICAL,
+        title="The Force-MFA policy was detached or changed",
+        attempt_title="Attempt to detach or change the Force-MFA policy",
+        why="Detached or rewritten, the policy stops denying work without MFA for everyone it "
+        "covered.",
+        what_to_do="Redeploy the baseline to restore it and treat the caller's credentials as "
+        "stolen; check which users worked without MFA meanwhile.",
     ),
 )
+
+def entries(*, other_owners_config_rules: bool = True) -> tuple[Entry, ...]:
+    """The catalog as deployed: with ``other_owners_config_rules`` False, the Config entries
+    watch this product's own rules only. The notifier always classifies with the full catalog,
+    a superset, so a narrowed rule's events are still worded right."""
+    if other_owners_config_rules:
+        return ENTRIES
+    own = Prefix(("detail", "configRuleName"), CONFIG_RULE_PREFIX)
+    return tuple(
+        entry._replace(match=tuple(
+            own if condition.path == own.path else condition for condition in entry.match
+        ))
+        for entry in ENTRIES
+    )  # fmt: skip
+
 
 UNRECOGNIZED = Advice(
     id="unrecognized",
@@ -560,13 +1170,15 @@ BY_ID: dict[str, Entry] = {entry.id: entry for entry in ENTRIES}
 def markdown_table() -> str:
     """The README table of watched events (between ``<!-- catalog:start/end -->``)."""
     lines = [
-        "| alert | severity | EventBridge match | why it matters | what to do |",
-        "|---|---|---|---|---|",
+        "| alert | severity | recorded in | EventBridge match | why it matters | what to do |",
+        "|---|---|---|---|---|---|",
     ]
     for entry in ENTRIES:
+        where = entry.lands.value + (" (alerting account)" if entry.alerting_account_only else "")
         cells = (
             f"`{entry.id}`",
             entry.severity.value,
+            where,
             entry.describe_match(),
             entry.why,
             entry.what_to_do,

@@ -29,11 +29,13 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         ENTRIES,
         MISSING,
         PHONE,
+        RULE_OWNER,
         UNRECOGNIZED,
         Advice,
         Condition,
         Entry,
         Shown,
+        config_rule_owner,
         matches,
     )
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
@@ -41,11 +43,13 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         ENTRIES,
         MISSING,
         PHONE,
+        RULE_OWNER,
         UNRECOGNIZED,
         Advice,
         Condition,
         Entry,
         Shown,
+        config_rule_owner,
         matches,
     )
 
@@ -109,8 +113,9 @@ def _index(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], tuple[Can
     """Entries and their conditions by (source, event name); None when any name matches."""
     index: dict[tuple[str, str | None], list[Candidate]] = {}
     for entry in entries:
-        for name in entry.event_names or (None,):
-            index.setdefault((entry.source, name), []).append((entry, entry.conditions()))
+        for source in (entry.source, *(other for other, _ in entry.also_from)):
+            for name in entry.event_names or (None,):
+                index.setdefault((source, name), []).append((entry, entry.conditions()))
     return {key: tuple(value) for key, value in index.items()}
 
 
@@ -206,7 +211,10 @@ def _failure(detail: dict[str, Any]) -> str:
         return f"{code}: {message}" if message else code
     response = detail.get("responseElements")
     if isinstance(response, dict):
-        for key in ("ConsoleLogin", "PasswordRecoveryRequested", "PasswordUpdated"):
+        for key in (
+            "ConsoleLogin", "PasswordRecoveryRequested", "PasswordRecoveryCompleted",
+            "PasswordUpdated",
+        ):  # fmt: skip
             if response.get(key) == "Failure":
                 message = _text(detail.get("errorMessage"))
                 return f"Failure: {message}" if message else "Failure"
@@ -227,6 +235,8 @@ def _shown(lines: list[str], detail: dict[str, Any], shows: tuple[Shown, ...]) -
         if value is None:
             continue
         text = _text(value)
+        if label == RULE_OWNER:
+            text = config_rule_owner(text)
         lines.append(f"  {label}: {text}")
         if label == PHONE and text and text[0] != "+":
             lines.append(
@@ -235,12 +245,23 @@ def _shown(lines: list[str], detail: dict[str, Any], shows: tuple[Shown, ...]) -
             )
 
 
+_IDENTITY_CENTER_ROLE = "AWSReservedSSO_"
+
+
 def _who(lines: list[str], identity: Any, detail: dict[str, Any]) -> None:
     if not isinstance(identity, dict) or not identity:
         lines.append("Who: AWS (no user identity in the event)")
         return
     get = identity.get
-    principal = _text(get("arn")) or _text(get("principalId")) or "(unknown principal)"
+    on_behalf_of = get("onBehalfOf")
+    user_id = on_behalf_of.get("userId") if isinstance(on_behalf_of, dict) else None
+    principal = (
+        _text(get("arn"))
+        or _text(get("principalId"))
+        # An Identity Center user acting in the access portal has neither (AWS, 2024).
+        or (f"Identity Center user {_text(user_id)}" if user_id else "")
+        or "(unknown principal)"
+    )
     lines.append(f"Who: {principal} ({_text(get('type'), 40) or 'unknown identity type'})")
     session = get("sessionContext")
     mfa = ""
@@ -251,6 +272,12 @@ def _who(lines: list[str], identity: Any, detail: dict[str, Any]) -> None:
         attributes = session.get("attributes")
         if isinstance(attributes, dict) and attributes.get("mfaAuthenticated") is not None:
             mfa = f"; MFA-authenticated session: {_text(attributes['mfaAuthenticated'], 8)}"
+            if _IDENTITY_CENTER_ROLE in _text(issuer.get("arn") if isinstance(issuer, dict)
+                                              else "") + _text(get("arn")):  # fmt: skip
+                mfa += (
+                    " (an Identity Center session: MFA, if any, happened at Identity Center "
+                    "sign-in, which AWS logs as false here)"
+                )
     lines.append(f"  via: {_via(identity, detail)}{mfa}")
 
 
