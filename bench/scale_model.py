@@ -72,7 +72,7 @@ LAMBDA_REQUEST = 0.20 / 1_000_000
 LAMBDA_GB_SECOND = 0.0000166667  # x86
 SNS_PUBLISH = 0.50 / 1_000_000
 SNS_EMAIL = 2.00 / 100_000
-EVENTBRIDGE_CROSS_ACCOUNT_EVENT = 1.00 / 1_000_000  # events sent to another account's bus
+EVENTBRIDGE_CROSS_ACCOUNT_EVENT = 1.00 / 1_000_000  # events sent to another account or region
 KMS_KEY_MONTH = 1.00
 KMS_REQUEST = 0.03 / 10_000
 CLOUDWATCH_ALARM_MONTH = 0.10  # standard resolution
@@ -171,7 +171,9 @@ def monthly_cost(counted: Counted, accounts: int, *, organization: bool,
         + alerts * usage.notifier_seconds * counted.notifier_memory_gb * LAMBDA_GB_SECOND
         + readiness_seconds * counted.readiness_memory_gb * LAMBDA_GB_SECOND,
         "SNS": alerts * (SNS_PUBLISH + usage.email_recipients * SNS_EMAIL),
-        "EventBridge": alerts * EVENTBRIDGE_CROSS_ACCOUNT_EVENT if organization else 0.0,
+        # Forwarded to another account's bus, or from another region (an upper bound: events
+        # recorded in us-east-1 of a single account are not forwarded).
+        "EventBridge": alerts * EVENTBRIDGE_CROSS_ACCOUNT_EVENT,
         "KMS": counted.keys * KMS_KEY_MONTH + alerts * 2 * KMS_REQUEST,
         "CloudWatch": counted.alarms * CLOUDWATCH_ALARM_MONTH
         + invocations * usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB,
@@ -206,8 +208,7 @@ def cost_table(single: Counted, organization: Counted, usage: Usage = Usage()) -
 
 def readme_cost_table(single_outdir: Path, organization_outdir: Path) -> str:
     organization_templates = templates_in(organization_outdir)
-    (member,) = [name for name in organization_templates
-                 if name.endswith(".stackset.template.json")]  # fmt: skip
+    (member,) = [name for name in organization_templates if "MemberBaseline" in name]
     return cost_table(count(templates_in(single_outdir), None),
                       count(organization_templates, member))  # fmt: skip
 

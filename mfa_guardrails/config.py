@@ -68,6 +68,14 @@ _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
 # The partition that owns us-east-1, where IAM, account and root sign-in events reach EventBridge
 # and where the alerting runs: the product cannot watch another partition's accounts from there.
 SUPPORTED_PARTITION = "aws"
+# The regions every AWS account has enabled by default (the others need an opt-in): where an
+# IAM user's console sign-in can be recorded unless the account opted in to more.
+DEFAULT_SIGN_IN_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1",
+    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+    "ap-southeast-2",
+)  # fmt: skip
 # CreateStackInstances and UpdateStackSet accept at most 50 OUs per operation.
 MAX_OUS_PER_STACKSET_OPERATION = 50
 # RFC 2606 names reserved for examples: mail to them reaches nobody.
@@ -127,6 +135,8 @@ class GuardrailsConfig:
     attach_to_role_names: tuple[str, ...] = ()
     attach_to_names_exist_in_members: bool = False
     other_owners_config_rules: bool = True
+    sign_in_regions: tuple[str, ...] = DEFAULT_SIGN_IN_REGIONS
+    identity_center_region: str | None = None
     pipeline_github_repository: str | None = None
     pipeline_github_environment: str = "production"
     pipeline_oidc_provider_arn: str | None = None
@@ -134,6 +144,16 @@ class GuardrailsConfig:
     @property
     def enforcing(self) -> bool:
         return self.enforcement is Enforcement.ENFORCE
+
+    @property
+    def watched_regions(self) -> tuple[str, ...]:
+        """Every region an alert's event can be recorded in: us-east-1 (IAM, account, root
+        sign-in), the sign-in regions (IAM-user sign-ins, AssumeRoot), the Identity Center
+        region, the home and target regions (trails, recorders, rules): each gets forwarding."""
+        identity_center = self.identity_center_region or self.home_region
+        found = ("us-east-1", *self.sign_in_regions, identity_center, self.home_region,
+                 *self.target_regions)  # fmt: skip
+        return tuple(dict.fromkeys(found))
 
     @property
     def exempt_admin_arns(self) -> tuple[str, ...]:
@@ -386,6 +406,10 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         "use the role's name (ASCII letters, digits and +=,.@_-), not its ARN"),
     "attach-to-names-exist-in-members": _flag,
     "other-owners-config-rules": lambda raw, path, p: True if raw is None else _flag(raw, path, p),
+    "sign-in-regions": lambda raw, path, p: (
+        DEFAULT_SIGN_IN_REGIONS if raw is None else _regions(raw, path, p)),
+    "identity-center-region": lambda raw, path, p: (
+        None if raw is None or raw == "" else _region(raw, path, p)),
 }  # fmt: skip
 
 _ATTRIBUTE = {key: key.replace("-", "_") for key in _FIELDS}

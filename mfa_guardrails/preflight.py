@@ -145,11 +145,8 @@ def bootstrap_environments(config: GuardrailsConfig, caller: str) -> tuple[tuple
     else:
         management = config.management_account_id or caller
         security = config.security_account_id or caller
-        wanted = [
-            (management, config.home_region),
-            (management, EVENTS_REGION),
-            (security, config.home_region),
-        ]
+        # The management account's forwarding reaches every region through its own StackSet.
+        wanted = [(management, config.home_region), (security, config.home_region)]
     return tuple(dict.fromkeys(wanted))
 
 

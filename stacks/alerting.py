@@ -8,8 +8,21 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from constructs_lib.alerting import Alerting, AlertingProps
+from constructs_lib.alerting.construct import EVENTS_REGION
 from constructs_lib.alerting.runtime.catalog import entries
+from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.regional_forwarding import RegionalForwarding, RegionalForwardingProps
 from mfa_guardrails.config import GuardrailsConfig
+
+
+def forwarded_patterns(config: GuardrailsConfig) -> dict[str, dict[str, Any]]:
+    """The patterns other regions and accounts forward: every entry but those about the notifier,
+    its topics and key, which are watched where they live."""
+    return {
+        entry.id: entry.pattern()
+        for entry in entries(other_owners_config_rules=config.other_owners_config_rules)
+        if not entry.alerting_account_only
+    }
 
 
 def alerting_props(config: GuardrailsConfig, **overrides: Any) -> AlertingProps:
@@ -30,3 +43,18 @@ class AlertingStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.alerting = Alerting(self, "Alerting", props=alerting_props(config))
+        # Every other region where an alert's event can be recorded forwards to this region's
+        # default bus, where the rules above listen.
+        regions = [region for region in config.watched_regions if region != EVENTS_REGION]
+        if regions:
+            self.regional_forwarding = RegionalForwarding(
+                self,
+                "RegionalForwarding",
+                props=RegionalForwardingProps(
+                    stack_set_name=f"{PRODUCT_PREFIX}regional-forwarding",
+                    target_bus_arn=f"arn:aws:events:{EVENTS_REGION}:{self.account}:"
+                    "event-bus/default",
+                    patterns=forwarded_patterns(config),
+                    regions=regions,
+                ),
+            )

@@ -17,9 +17,11 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.regional_forwarding import RegionalForwarding, RegionalForwardingProps
 from constructs_lib.scp import Exemptions, MfaServiceControlPolicies, MfaServiceControlPoliciesProps
 from mfa_guardrails.config import GuardrailsConfig
-from stacks.member_baseline import MemberBaselineStack
+from stacks.alerting import forwarded_patterns
+from stacks.member_baseline import MemberBaselineStack, central_bus_arn
 
 # Why these numbers: README, "Rolling out to the organization".
 OPERATION_PREFERENCES = OperationPreferences(
@@ -27,6 +29,12 @@ OPERATION_PREFERENCES = OperationPreferences(
     failure_tolerance_percentage=10,
     region_concurrency_type=RegionConcurrencyType.PARALLEL,
 )
+
+
+def member_regions(config: GuardrailsConfig) -> tuple[str, ...]:
+    """The target regions (where the baseline runs) and every other watched region (where
+    members' events can be recorded: forwarding only, the rest is home-region-only)."""
+    return tuple(dict.fromkeys((*config.target_regions, *config.watched_regions)))
 
 
 def scp_targets(config: GuardrailsConfig) -> tuple[str, ...]:
@@ -71,7 +79,7 @@ class ManagementStack(Stack):
             template=StackSetTemplate.from_stack_set_stack(self.member_baseline),
             target=StackSetTarget.from_organizational_units(
                 organizational_units=list(config.target_ou_ids),
-                regions=list(config.target_regions),
+                regions=list(member_regions(config)),
             ),
             # The management account deploys it itself; cdk-stacksets defaults to calling as a
             # delegated administrator, which the management account is not.
@@ -80,4 +88,16 @@ class ManagementStack(Stack):
             ),
             capabilities=[Capability.NAMED_IAM],
             operation_preferences=OPERATION_PREFERENCES,
+        )
+        # The management account's own events, from every watched region (service-managed
+        # StackSets never reach it, so it forwards through a StackSet of its own).
+        self.regional_forwarding = RegionalForwarding(
+            self,
+            "RegionalForwarding",
+            props=RegionalForwardingProps(
+                stack_set_name=f"{PRODUCT_PREFIX}management-forwarding",
+                target_bus_arn=central_bus_arn(config),
+                patterns=forwarded_patterns(config),
+                regions=config.watched_regions,
+            ),
         )

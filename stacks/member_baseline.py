@@ -10,13 +10,13 @@ from __future__ import annotations
 from cdk_stacksets import StackSetStack
 from constructs import Construct
 
-from constructs_lib.alerting.runtime.catalog import entries
 from constructs_lib.detective import DetectiveControls
 from constructs_lib.force_mfa import ForceMfa
 from constructs_lib.forwarding import EventForwarding, EventForwardingProps
 from constructs_lib.regional import deploy_only_in
 from mfa_guardrails.config import GuardrailsConfig
 from stacks.account_baseline import detective_props, force_mfa_props
+from stacks.alerting import forwarded_patterns
 
 CENTRAL_BUS_NAME = "mfa-guardrails-central"
 
@@ -33,11 +33,7 @@ def forwarding_props(config: GuardrailsConfig) -> EventForwardingProps:
     about the notifier, its topics and key, which live in the security account only."""
     return EventForwardingProps(
         central_bus_arn=central_bus_arn(config),
-        patterns={
-            entry.id: entry.pattern()
-            for entry in entries(other_owners_config_rules=config.other_owners_config_rules)
-            if not entry.alerting_account_only
-        },
+        patterns=forwarded_patterns(config),
     )
 
 
@@ -54,7 +50,8 @@ class MemberBaselineStack(StackSetStack):
             self, "Detective", props=detective_props(config, recovery_readiness=False)
         )
         deploy_only_in(detective, config.home_region)
-        # In every region: IAM, account and root sign-in events arrive in us-east-1 only, but
-        # IAM users' console sign-ins are recorded in the region they sign in to; a rule where
-        # nothing arrives costs nothing.
+        # In every watched region (the StackSet's regions): IAM, account and root sign-in events
+        # arrive in us-east-1 only, but IAM users' console sign-ins, AssumeRoot calls and changes
+        # to trails and recorders are recorded where they happen; a rule where nothing arrives
+        # costs nothing.
         self.forwarding = EventForwarding(self, "Forwarding", props=forwarding_props(config))

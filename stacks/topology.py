@@ -10,9 +10,7 @@ from constructs_lib.pipeline_role import GitHubDeployRoleProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
 from stacks.account_baseline import AccountBaselineStack
 from stacks.alerting import AlertingStack
-from stacks.forwarding import ForwardingStack
 from stacks.management import ManagementStack
-from stacks.member_baseline import forwarding_props
 from stacks.pipeline import PipelineStack
 from stacks.security import SecurityStack
 
@@ -74,13 +72,6 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
             config=config,
             env=management,
             description="mfa-guardrails: account baseline for the management account",
-        ),
-        ForwardingStack(
-            scope,
-            "MfaGuardrailsManagementForwarding",
-            props=forwarding_props(config),
-            env=Environment(account=config.management_account_id, region=EVENTS_REGION),
-            description="mfa-guardrails: forward the management account's events (us-east-1)",
         ),
         SecurityStack(
             scope,

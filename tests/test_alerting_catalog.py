@@ -27,6 +27,7 @@ from constructs_lib.alerting.runtime import catalog
 from constructs_lib.alerting.runtime.handler import classify
 from mfa_guardrails.config import EMBEDDED_DEFAULT, aws_regions, load_config
 from stacks.alerting import alerting_props
+from tests import eventbridge
 from tests.events import dict_paths
 from tests.test_alerting_construct import synth_alerting
 
@@ -61,9 +62,7 @@ def rule_matchers() -> dict[str, EventPattern]:
 
 
 def matching_rules(event: Any) -> list[str]:
-    return sorted(
-        entry_id for entry_id, matcher in rule_matchers().items() if matcher.matches_event(event)
-    )
+    return eventbridge.matching(rule_matchers(), event)
 
 
 # --- samples ----------------------------------------------------------------------------------

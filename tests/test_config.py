@@ -141,6 +141,10 @@ def test_organization_config_loads() -> None:
         ),
         ({P + "home-region": "aws-global"}, P + "home-region = 'aws-global'", "region code"),
         ({P + "home-region": "cn-north-1"}, P + "home-region = 'cn-north-1'", "aws partition"),
+        ({P + "sign-in-regions": ["us-east-2", "mars-1"]}, P + "sign-in-regions[1] = 'mars-1'",
+         "region code"),
+        ({P + "identity-center-region": "cn-north-1"}, P + "identity-center-region = 'cn-north-1'",
+         "aws partition"),
         (
             {**ORG, P + "target-regions": ["us-east-1", "us-gov-west-1"]},
             P + "target-regions[1] = 'us-gov-west-1': is a region of the aws-us-gov partition",
@@ -347,3 +351,15 @@ def test_attach_to_names_in_members_need_the_opt_in() -> None:
     config = load_config({**default_context(), **ORG, P + "attach-to-group-names": ["Developers"],
                           P + "attach-to-names-exist-in-members": True})  # fmt: skip
     assert config.attach_to_group_names == ("Developers",)
+
+
+def test_watched_regions_cover_sign_ins_identity_center_home_and_targets() -> None:
+    config = load_config({**default_context(), **ORG, P + "home-region": "eu-west-1",
+                          P + "target-regions": ["us-east-1", "eu-west-1", "me-south-1"],
+                          P + "sign-in-regions": ["us-east-2", "eu-north-1"],
+                          P + "identity-center-region": "eu-central-1"})  # fmt: skip
+    assert config.watched_regions == (
+        "us-east-1", "us-east-2", "eu-north-1", "eu-central-1", "eu-west-1", "me-south-1"
+    )
+    default = load_config(default_context())
+    assert {"us-east-2", "eu-north-1", "ap-southeast-2"} <= set(default.watched_regions)

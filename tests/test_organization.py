@@ -20,15 +20,15 @@ P = "mfa-guardrails:"
 
 @pytest.fixture(scope="module")
 def stack_set_template(org_synth: Synthesized) -> dict[str, Any]:
-    (path,) = Path(org_synth.outdir).glob("*.stackset.template.json")
+    (path,) = Path(org_synth.outdir).glob("*MemberBaseline*.stackset.template.json")
     template: dict[str, Any] = json.loads(path.read_text())
     return template
 
 
 def test_stacks_land_in_the_right_accounts(org_synth: Synthesized) -> None:
     assert set(org_synth.templates) == {
-        "MfaGuardrailsManagement", "MfaGuardrailsManagementBaseline",
-        "MfaGuardrailsManagementForwarding", "MfaGuardrailsSecurity", "MfaGuardrailsPipeline",
+        "MfaGuardrailsManagement", "MfaGuardrailsManagementBaseline", "MfaGuardrailsSecurity",
+        "MfaGuardrailsPipeline",
     }  # fmt: skip
     stacks = {s.stack_name: s for s in org_synth.stacks}
     assert stacks["MfaGuardrailsManagement"].account == ORGANIZATION[P + "management-account-id"]
@@ -36,21 +36,26 @@ def test_stacks_land_in_the_right_accounts(org_synth: Synthesized) -> None:
         stacks["MfaGuardrailsManagementBaseline"].account
         == (ORGANIZATION[P + "management-account-id"])
     )
-    assert stacks["MfaGuardrailsManagementForwarding"].region == "us-east-1"
     assert stacks["MfaGuardrailsSecurity"].account == ORGANIZATION[P + "security-account-id"]
 
 
+def _stack_sets(org_synth: Synthesized) -> dict[str, dict[str, Any]]:
+    found = resources_of(org_synth.templates["MfaGuardrailsManagement"],
+                         "AWS::CloudFormation::StackSet").values()  # fmt: skip
+    return {stack_set["StackSetName"]: stack_set for stack_set in found}
+
+
 def test_stack_set_is_service_managed_with_auto_deployment(org_synth: Synthesized) -> None:
-    (stack_set,) = resources_of(
-        org_synth.templates["MfaGuardrailsManagement"], "AWS::CloudFormation::StackSet"
-    ).values()
+    stack_set = _stack_sets(org_synth)["mfa-guardrails-member-baseline"]
     assert stack_set["PermissionModel"] == "SERVICE_MANAGED"
     assert stack_set["CallAs"] == "SELF"
     assert stack_set["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
     assert stack_set["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
     (group,) = stack_set["StackInstancesGroup"]
     assert group["DeploymentTargets"]["OrganizationalUnitIds"] == ORGANIZATION[P + "target-ou-ids"]
-    assert group["Regions"] == ORGANIZATION[P + "target-regions"]
+    # The target regions, then every other region members' events can be recorded in.
+    assert group["Regions"][:2] == ORGANIZATION[P + "target-regions"]
+    assert set(group["Regions"]) == set(org_synth.config.watched_regions)
     assert stack_set["OperationPreferences"] == {
         "MaxConcurrentPercentage": 25,
         "FailureTolerancePercentage": 10,
@@ -167,3 +172,17 @@ def test_the_example_alerts_to_slack_too(org_synth: Synthesized) -> None:
     template = org_synth.templates["MfaGuardrailsSecurity"]
     (channel,) = resources_of(template, "AWS::Chatbot::SlackChannelConfiguration").values()
     assert channel["SlackWorkspaceId"] == ORGANIZATION[P + "slack-workspace-id"]
+
+
+def test_management_forwards_its_own_events_from_every_watched_region(
+    org_synth: Synthesized,
+) -> None:
+    """Service-managed StackSets never reach the management account: a self-managed one of its
+    own deploys the forwarding template to it, in every watched region (sign-ins included)."""
+    stack_set = _stack_sets(org_synth)["mfa-guardrails-management-forwarding"]
+    assert stack_set["PermissionModel"] == "SELF_MANAGED"
+    (group,) = stack_set["StackInstancesGroup"]
+    assert group["DeploymentTargets"]["Accounts"] == [{"Ref": "AWS::AccountId"}]
+    assert set(group["Regions"]) == set(org_synth.config.watched_regions)
+    assert {"us-east-1", "us-east-2", "eu-north-1", "ap-southeast-2"} <= set(group["Regions"])
+    assert stack_set["ExecutionRoleName"] == "mfa-guardrails-regional-forwarding-execution"
