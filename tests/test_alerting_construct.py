@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -174,7 +176,10 @@ def test_notifier_role_is_explicit_and_least_privilege(default: SynthesizedAlert
     assert not any(action.endswith(":*") or action == "*" for action in actions)
 
 
-def test_notifier_asset_is_the_runtime_folder_only(default: SynthesizedAlerting) -> None:
+def test_notifier_asset_is_the_runtime_folder_and_phonenumbers(
+    default: SynthesizedAlerting,
+) -> None:
+    """Bundled locally (no Docker): the runtime and the pure-Python phonenumbers, nothing else."""
     (function,) = default.resources("AWS::Lambda::Function").values()
     key = function["Properties"]["Code"]["S3Key"]
     asset = default.outdir / f"asset.{key.removesuffix('.zip')}"
@@ -182,7 +187,17 @@ def test_notifier_asset_is_the_runtime_folder_only(default: SynthesizedAlerting)
         "__init__.py",
         "catalog.py",
         "handler.py",
+        "phone.py",
+        "phonenumbers",
     ]
+    assert (asset / "phonenumbers" / "__init__.py").is_file()
+    assert not list(asset.rglob("__pycache__"))
+    # The asset is importable as the Lambda code root, phonenumbers included.
+    code = "import sys; sys.path.insert(0, '.'); import handler, phone; " \
+        "print(phone.phone_problem('+1 555'))"
+    result = subprocess.run([sys.executable, "-I", "-c", code], cwd=asset, capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert "is not a valid number for +1" in result.stdout
 
 
 def test_notifier_async_retries_then_on_failure_queue(default: SynthesizedAlerting) -> None:

@@ -25,6 +25,7 @@ from moto.sns.models import sns_backends
 
 from constructs_lib.alerting.runtime import handler as notifier
 from constructs_lib.alerting.runtime.catalog import BY_ID, UNRECOGNIZED
+from constructs_lib.alerting.runtime.phone import phone_problem
 from tests.events import dict_paths
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -368,3 +369,30 @@ def test_config_finding_names_the_rule_owner(sns: Sns) -> None:
         "Message"
     ]
     assert "rule owner: AWS Security Hub" in body
+
+
+
+@pytest.mark.parametrize(
+    ("number", "problem"),
+    [
+        ("206-555-0100", 'lacks its "+" country code'),
+        ("+44 (0)20 7946 0018", "keeps the trunk prefix 0 after +44: write it as +44 20 7946 0018"),
+        ("+44 020 7946 0018", "keeps the trunk prefix 0 after +44"),
+        ("+1 555", "is not a valid number for +1"),
+        ("+999 1234", "is not a phone number AWS can call"),
+        ("+44 20 7946 0018", None),
+        ("+1-206-555-0199", None),
+        ("+39 06 6982 0000", None),  # Italy keeps its leading 0 after the country code
+    ],
+)
+def test_phone_numbers_the_recovery_call_cannot_reach(number: str, problem: str | None) -> None:
+    found = phone_problem(number)
+    assert (found is None) if problem is None else (found is not None and problem in found), found
+
+
+def test_contact_phone_with_trunk_prefix_is_flagged(sns: Sns) -> None:
+    event = _load(SAMPLES / "contact-information-changed.json")
+    contact = event["detail"]["requestParameters"]["contactInformation"]
+    contact["phoneNumber"] = "+44 (0)20 7946 0018"
+    body = _publish_one(sns, event)["Message"]
+    assert "WARNING: +44 (0)20 7946 0018 keeps the trunk prefix 0 after +44" in body

@@ -13,11 +13,26 @@ the construct refuses any other concrete region (:func:`check_region`).
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import Acknowledgment, CfnResource, Duration, Stack, Token, Validations
+import jsii
+from aws_cdk import (
+    Acknowledgment,
+    AssetHashType,
+    BundlingOptions,
+    CfnResource,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    Stack,
+    Token,
+    Validations,
+)
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -38,6 +53,23 @@ from constructs_lib.event_patterns import l2_pattern, set_pattern
 from constructs_lib.naming import PRODUCT_PREFIX
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+
+
+@jsii.implements(ILocalBundling)
+class RuntimeWithPhonenumbers:
+    """The Lambda asset: the runtime folder plus the pure-Python ``phonenumbers`` package
+    (phonenumberslite, a pinned dependency) copied from the installed one. Local bundling, so
+    synth needs neither Docker nor a network."""
+
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
+        shutil.copytree(RUNTIME_DIR, output_dir, dirs_exist_ok=True, ignore=ignore)
+        spec = importlib.util.find_spec("phonenumbers")
+        if spec is None or spec.origin is None:
+            raise RuntimeError("phonenumbers is not installed: run `make setup`")
+        shutil.copytree(Path(spec.origin).parent, Path(output_dir) / "phonenumbers",
+                        dirs_exist_ok=True, ignore=ignore)  # fmt: skip
+        return True
 EVENTS_REGION = "us-east-1"
 RULE_MAX_EVENT_AGE = Duration.hours(4)
 NOTIFIER_MAX_EVENT_AGE = Duration.hours(1)
@@ -230,7 +262,16 @@ class Alerting(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.handler",
             code=lambda_.Code.from_asset(
-                str(RUNTIME_DIR), exclude=["__pycache__", "*.pyc", ".mypy_cache"]
+                str(RUNTIME_DIR),
+                exclude=["__pycache__", "*.pyc", ".mypy_cache"],
+                # phonenumbers comes with the runtime, copied from this venv: no Docker, no pip.
+                asset_hash_type=AssetHashType.OUTPUT,
+                bundling=BundlingOptions(
+                    image=DockerImage.from_registry("none"),
+                    # jsii calls try_bundle(output_dir, options); the typed stub spells the options
+                    # out as keywords, hence the cast.
+                    local=cast(ILocalBundling, RuntimeWithPhonenumbers()),
+                ),
             ),
             role=role,
             log_group=log_group,

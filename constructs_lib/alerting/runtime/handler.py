@@ -38,6 +38,7 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         config_rule_owner,
         matches,
     )
+    from .phone import phone_problem
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
     from catalog import (  # type: ignore[import-not-found,no-redef]
         ENTRIES,
@@ -52,6 +53,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         config_rule_owner,
         matches,
     )
+    from phone import phone_problem  # type: ignore[import-not-found,no-redef]
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -238,11 +240,8 @@ def _shown(lines: list[str], detail: dict[str, Any], shows: tuple[Shown, ...]) -
         if label == RULE_OWNER:
             text = config_rule_owner(text)
         lines.append(f"  {label}: {text}")
-        if label == PHONE and text and text[0] != "+":
-            lines.append(
-                f'  WARNING: {text} lacks its "+" country code: '
-                "AWS's automated verification call to it will fail"
-            )
+        if label == PHONE and (problem := phone_problem(text)):
+            lines.append(f"  WARNING: {problem}")
 
 
 _IDENTITY_CENTER_ROLE = "AWSReservedSSO_"
