@@ -1,7 +1,7 @@
 """One synth, as a fresh process, for bench/run.py: ``synth_target.py VARIANT OUTDIR``.
 
 Variants: ``empty-default`` (an empty App with aws-cdk-lib defaults), ``empty`` (an empty App
-with app.py's settings), ``full`` (every stack of the cdk.json default configuration),
+with app.py's settings), ``full`` (every stack of the embedded default configuration),
 ``full-nag`` (the same with cdk-nag, as app.py synthesizes it), ``organization-nag`` (the
 organization example, examples/organization.json, with cdk-nag).
 """
@@ -22,7 +22,11 @@ def main(variant: str, outdir: str) -> None:
     if variant == "empty-default":
         App(outdir=outdir).synth()
         return
+    from mfa_guardrails.config import EMBEDDED_DEFAULT
+
+    # cdk.json's feature flags, then the configuration app.py would read.
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context.update(EMBEDDED_DEFAULT)
     if variant == "organization-nag":
         context.update(json.loads((ROOT / "examples" / "organization.json").read_text()))
     app = App(outdir=outdir, context=context, builtin_cloud_formation_validation=False)
