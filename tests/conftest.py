@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -58,10 +59,14 @@ def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Syn
 
 
 MAIN_JOB = pytest.StashKey[Job]()
+BAD_TEMPLATE_LINT = pytest.StashKey[Job]()
+# A template cfn-lint must reject (an unknown property): proves the lint gate can fail.
+BAD_TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic",
+                                        "Properties": {"NoSuchProperty": 1}}}}  # fmt: skip
 ORG_LINT = pytest.StashKey[Job]()
 
 
-_WAITS_FOR = {"main_job", "org_lint"}
+_WAITS_FOR = {"main_job", "org_lint", "bad_template_lint"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -71,11 +76,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # of being waited for on the critical path.
     waits = [item for item in items if _WAITS_FOR & set(getattr(item, "fixturenames", ()))]
     items[:] = [item for item in items if item not in waits] + waits
+    if any("bad_template_lint" in getattr(item, "fixturenames", ()) for item in items):
+        bad = Path(tempfile.mkdtemp(prefix="bad-template-")) / "Bad.template.json"
+        bad.write_text(json.dumps(BAD_TEMPLATE))
+        config.stash[BAD_TEMPLATE_LINT] = lint_job([bad])
     if any("main_job" in getattr(item, "fixturenames", ()) for item in items):
         outdir = Path(tempfile.mkdtemp(prefix="main-job-")) / "cdk.out"
         config.stash[MAIN_JOB] = Job(
             "-m", "mfa_guardrails.checks", "--outdir", str(outdir), "--only", "single-account"
         )
+
+
+@pytest.fixture(scope="session")
+def bad_template_lint(request: pytest.FixtureRequest) -> Job:
+    return request.config.stash[BAD_TEMPLATE_LINT]
 
 
 @pytest.fixture(scope="session")

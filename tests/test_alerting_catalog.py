@@ -166,7 +166,7 @@ VALUES = st.recursive(
 DELETE = object()
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_classifier_agrees_with_eventbridge_on_mutated_samples(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(SAMPLE_FILES), label="sample")
