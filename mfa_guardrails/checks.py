@@ -59,7 +59,9 @@ def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
 
 
 # What the CLI prints after every successful synth; the summary below says it better.
-_CLI_CHATTER = re.compile(r"^(?:Successfully synthesized to |Supply a stack id |\s*$)")
+_CLI_CHATTER = re.compile(
+    r"^(?:Successfully synthesized to |Supply a stack id |Bundling asset .*\.\.\.$|\s*$)"
+)
 
 
 def synthesize(outdir: Path, config_file: Path | None) -> int:

@@ -7,12 +7,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Validations
-from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks
+from mfa_guardrails.node_runtime import use_supported_node
 
-from mfa_guardrails.config import EMBEDDED_DEFAULT, GuardrailsConfig, load_config
-from stacks import add_topology
+use_supported_node()  # before aws_cdk is imported (the sweep imports this module first)
+
+from aws_cdk import App, Validations  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
+
+from mfa_guardrails.config import EMBEDDED_DEFAULT, GuardrailsConfig, load_config  # noqa: E402
+from stacks import add_topology  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # The organization example `make synth` checks beside the default (context overrides).
