@@ -1,7 +1,9 @@
 """Readiness report: ``python -m mfa_guardrails.readiness [--json]``.
 
 Runs the recovery-readiness checks of the Config rule (``constructs_lib.detective.runtime``: one
-implementation, so the report and the rule cannot disagree) against the account of the current
+implementation, so the report and the rule cannot disagree), and the prerequisites of the alert
+path (a logging multi-region trail, a recording Config recorder, enabled mfa-guardrails rules,
+and with ``--alert-topic-arn`` a confirmed subscription) against the account of the current
 credentials, read-only, before anything is enforced. Prints a table of findings, or JSON with
 ``--json``. Exit code: 0 when every finding is COMPLIANT (or NOT_APPLICABLE), 1 when anything is
 NON_COMPLIANT or INSUFFICIENT_DATA, 2 when the checks could not run at all (no credentials).
@@ -20,6 +22,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, TextIO
 
+from constructs_lib.detective.runtime.prerequisites import (
+    EVENTS_REGION,
+    AlertPath,
+    PrerequisiteClients,
+    evaluate_prerequisites,
+)
 from constructs_lib.detective.runtime.readiness import Clients, Finding, evaluate_account, worst
 
 EXIT_READY = 0
@@ -46,6 +54,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--require-operations-contact",
         action="store_true",
         help="also require an OPERATIONS alternate contact",
+    )
+    parser.add_argument(
+        "--alert-topic-arn",
+        help="also check that this alert topic has a confirmed subscription (the trail, the "
+        "Config recorder and the mfa-guardrails rules in us-east-1 are always checked)",
     )
     parser.add_argument(
         "--account-id",
@@ -107,6 +120,15 @@ def main(
             member,
             require_operations_contact=args.require_operations_contact,
         )
+        if member is None:  # the alert path of the account these credentials are in
+            topic = args.alert_topic_arn
+            findings += evaluate_prerequisites(
+                PrerequisiteClients.from_session(
+                    session, home_region=region, rules_region=EVENTS_REGION,
+                    topic_region=topic.split(":")[3] if topic else None,
+                ),
+                AlertPath(alert_topic_arn=topic),
+            )  # fmt: skip
     except NoCredentialsError:
         print(
             "mfa-guardrails readiness: no AWS credentials found. Sign in first (e.g. "

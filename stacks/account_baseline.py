@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_config as config_service
 from constructs import Construct
 
+from constructs_lib.alerting.construct import ALERT_TOPIC_NAME, EVENTS_REGION
 from constructs_lib.detective import DetectiveControls, DetectiveControlsProps
 from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
-from mfa_guardrails.config import GuardrailsConfig
+from mfa_guardrails.config import GuardrailsConfig, Topology
 
 _FREQUENCIES = {
     "One_Hour": config_service.MaximumExecutionFrequency.ONE_HOUR,
@@ -51,6 +53,18 @@ class AccountBaselineStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.force_mfa = ForceMfa(self, "ForceMfa", props=force_mfa_props(config))
+        # Its readiness rule also checks this account's part of the alert path: the alerting
+        # rules and topic in us-east-1 (single account), or its forwarding rules (management).
+        single = config.topology is Topology.SINGLE_ACCOUNT
         self.detective = DetectiveControls(
-            self, "Detective", props=detective_props(config, recovery_readiness=True)
-        )
+            self,
+            "Detective",
+            props=replace(
+                detective_props(config, recovery_readiness=True),
+                alert_rules_region=EVENTS_REGION if single else config.home_region,
+                alert_topic_arn=(
+                    f"arn:aws:sns:{EVENTS_REGION}:{self.account}:{ALERT_TOPIC_NAME}"
+                    if single else None
+                ),
+            ),
+        )  # fmt: skip

@@ -45,5 +45,8 @@ class SecurityStack(Stack):
                 detective_props(config, recovery_readiness=True),
                 managed_rules=False,
                 organization_wide=True,
+                alert_rules_region=config.home_region,
+                alert_rule_buses=(CENTRAL_BUS_NAME, "default"),
+                alert_topic_arn=self.alerting.topic.topic_arn,
             ),
         )

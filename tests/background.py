@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 class Job:
     """One subprocess of this Python, run from the project root with the venv first on PATH."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        """``env``: the whole environment of the job (default: this one, venv first on PATH)."""
         venv_bin = Path(sys.executable).parent
-        env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+        if env is None:
+            env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
         self._process = subprocess.Popen(
             [sys.executable, *args], cwd=ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -19,6 +19,7 @@ use_supported_node()  # before aws_cdk is imported, as app.py does
 os.environ.setdefault("JSII_DEPRECATED", "fail")
 
 from mfa_guardrails.checks import stacks_in  # noqa: E402
+from mfa_guardrails.config import CONFIG_FILE_VARIABLE  # noqa: E402
 from tests.background import Job, lint_job  # noqa: E402
 from tests.policy.engine import Engine  # noqa: E402
 from tests.policy.policies import PolicySet  # noqa: E402
@@ -60,13 +61,21 @@ def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Syn
 
 MAIN_JOB = pytest.StashKey[Job]()
 BAD_TEMPLATE_LINT = pytest.StashKey[Job]()
+BAD_CONFIG_APP = pytest.StashKey[Job]()
+# app.py run as the CLI runs it, with a bad value in the CONFIG file, another from -c on top of
+# it, and a context key without its prefix (tests/test_config.py reads what it printed).
+BAD_CONFIG = {
+    "mfa-guardrails:topology": "organization",
+    "mfa-guardrails:enforcement": "enforced",
+}
+BAD_CONTEXT = {"mfa-guardrails:target-regions": "us-east-1,mars-1", "topology": "x"}
 # A template cfn-lint must reject (an unknown property): proves the lint gate can fail.
 BAD_TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic",
                                         "Properties": {"NoSuchProperty": 1}}}}  # fmt: skip
 ORG_LINT = pytest.StashKey[Job]()
 
 
-_WAITS_FOR = {"main_job", "org_lint", "bad_template_lint"}
+_WAITS_FOR = {"main_job", "org_lint", "bad_template_lint", "bad_config_app", "detective_lint"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -80,11 +89,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         bad = Path(tempfile.mkdtemp(prefix="bad-template-")) / "Bad.template.json"
         bad.write_text(json.dumps(BAD_TEMPLATE))
         config.stash[BAD_TEMPLATE_LINT] = lint_job([bad])
+    if any("bad_config_app" in getattr(item, "fixturenames", ()) for item in items):
+        folder = Path(tempfile.mkdtemp(prefix="bad-config-"))
+        (folder / "team.json").write_text(json.dumps(BAD_CONFIG))
+        config.stash[BAD_CONFIG_APP] = Job("app.py", env={
+            "CDK_CONTEXT_JSON": json.dumps(BAD_CONTEXT),
+            CONFIG_FILE_VARIABLE: str(folder / "team.json"),
+            "PATH": "/usr/bin:/bin",
+            "CDK_OUTDIR": str(folder / "cdk.out"),
+        })  # fmt: skip
     if any("main_job" in getattr(item, "fixturenames", ()) for item in items):
         outdir = Path(tempfile.mkdtemp(prefix="main-job-")) / "cdk.out"
         config.stash[MAIN_JOB] = Job(
             "-m", "mfa_guardrails.checks", "--outdir", str(outdir), "--only", "single-account"
         )
+
+
+@pytest.fixture(scope="session")
+def bad_config_app(request: pytest.FixtureRequest) -> Job:
+    return request.config.stash[BAD_CONFIG_APP]
 
 
 @pytest.fixture(scope="session")

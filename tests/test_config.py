@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from mfa_guardrails.config import (
     load_config,
     read_config_file,
 )
+from tests.background import Job
 from tests.synth import ROOT, default_context
 
 P = CONTEXT_PREFIX
@@ -265,35 +264,18 @@ def test_all_problems_are_reported_at_once() -> None:
     assert len(problems) == 3
 
 
-def test_app_stops_synth_with_the_message(tmp_path: Path) -> None:
-    """The real entry point: a bad value in the CONFIG file (and one from -c on top of it) ends
-    synth with exit 1 and each field in the message."""
-    config_file = tmp_path / "team.json"
-    config_file.write_text(json.dumps({**ORG, P + "enforcement": "enforced"}))
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={
-            "CDK_CONTEXT_JSON": '{"mfa-guardrails:target-regions": "us-east-1,mars-1", '
-            '"topology": "x"}',
-            CONFIG_FILE_VARIABLE: str(config_file),
-            "PATH": "/usr/bin:/bin",
-            "CDK_OUTDIR": str(tmp_path),
-        },
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 1
-    assert "mfa-guardrails:enforcement = 'enforced'" in result.stderr
-    assert "mfa-guardrails:target-regions[1] = 'mars-1'" in result.stderr
-    assert "Fix: set it to one of audit, enforce" in result.stderr
+def test_app_stops_synth_with_the_message(bad_config_app: Job) -> None:
+    """The real entry point (run in the background since collection, tests/conftest.py): a bad
+    value in the CONFIG file, and one from -c on top of it, end synth with exit 1 and each field
+    in the message."""
+    code, _, err = bad_config_app.wait()
+    assert code == 1
+    assert "mfa-guardrails:enforcement = 'enforced'" in err
+    assert "mfa-guardrails:target-regions[1] = 'mars-1'" in err
+    assert "Fix: set it to one of audit, enforce" in err
     # An unprefixed key (`-c topology=…`) is named, not silently ignored.
-    assert (
-        "warning: context key 'topology' is ignored; did you mean mfa-guardrails:topology?"
-        in result.stderr
-    )
+    unprefixed = "warning: context key 'topology' is ignored; did you mean mfa-guardrails:topology?"
+    assert unprefixed in err
 
 
 def test_the_embedded_default_exempts_nobody_and_cdk_json_holds_no_setting() -> None:

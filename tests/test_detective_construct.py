@@ -32,6 +32,7 @@ from constructs_lib.detective import (
 )
 from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.regional import deploy_only_in
+from tests.background import Job, lint_job
 
 MANAGED = (
     "ROOT_ACCOUNT_MFA_ENABLED",
@@ -46,6 +47,7 @@ HARDWARE = "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED"
 class Assembly:
     outdir: Path
     templates: dict[str, dict[str, Any]]
+    lint: Job  # cfn-lint of HomeStrict, running in the background since the synth
 
     def template(self, stack: str) -> Template:
         return Template.from_json(self.templates[stack])
@@ -58,7 +60,7 @@ class Assembly:
         }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     outdir = tmp_path_factory.mktemp("detective.out")
     app = App(outdir=str(outdir), builtin_cloud_formation_validation=False)
@@ -97,6 +99,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
         templates={
             name: assembly.get_stack_by_name(name).template for name in (*variants, "StackSetLike")
         },
+        lint=lint_job([outdir / "HomeStrict.template.json"]),
     )
 
 
@@ -251,7 +254,9 @@ def test_code_is_the_runtime_folder_as_a_plain_asset(synth: Assembly) -> None:
     manifest = json.loads((synth.outdir / "Home.assets.json").read_text())
     (asset,) = [f for f in manifest["files"].values() if f["source"]["packaging"] == "zip"]
     folder = synth.outdir / asset["source"]["path"]
-    assert sorted(p.name for p in folder.iterdir()) == ["__init__.py", "handler.py", "readiness.py"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "__init__.py", "handler.py", "prerequisites.py", "readiness.py"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,15 +295,17 @@ def test_cdk_nag_has_no_unacknowledged_finding(synth: Assembly) -> None:
     assert acknowledged, "the acknowledgments should be recorded in the report"
 
 
-def test_cfn_lint_is_clean_with_every_option(synth: Assembly) -> None:
+@pytest.fixture(scope="session")
+def detective_lint(synth: Assembly) -> Job:
+    """cfn-lint of HomeStrict, started in the background as soon as it was synthesized."""
+    return synth.lint
+
+
+def test_cfn_lint_is_clean_with_every_option(detective_lint: Job) -> None:
     """HomeStrict (hardware root MFA, operations contact, another frequency). The other variants
     are linted where the app deploys them: "Home" is the default MfaGuardrails stack (the main job,
     test_main_job_end_to_end), "StackSetLike" the member StackSet template
     (test_organization_is_clean), and "Other" holds no rule."""
-    from cfnlint.api import ManualArgs, lint_file
-
-    matches = [
-        f"{match.rule.id} {match.message}"
-        for match in lint_file(synth.outdir / "HomeStrict.template.json", config=ManualArgs())
-    ]
-    assert matches == []
+    code, out, err = detective_lint.wait()
+    assert code == 0, err
+    assert json.loads(out) == []

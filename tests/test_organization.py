@@ -142,7 +142,13 @@ def test_security_account_checks_every_members_readiness(org_synth: Synthesized)
     functions = resources_of(template, "AWS::Lambda::Function")
     (readiness,) = [f for f in functions.values()
                     if f.get("FunctionName") == "mfa-guardrails-recovery-readiness"]  # fmt: skip
-    assert readiness["Environment"]["Variables"] == {"CHECK_ORGANIZATION_MEMBERS": "true"}
+    variables = readiness["Environment"]["Variables"]
+    assert variables["CHECK_ORGANIZATION_MEMBERS"] == "true"
+    # It also checks the alert path here: trail, recorder, the rules on the central and default
+    # buses, and confirmed subscriptions of the alert topic.
+    assert variables["ALERT_RULES_REGION"] == ORGANIZATION[P + "home-region"]
+    assert variables["ALERT_RULE_BUSES"] == "mfa-guardrails-central,default"
+    assert "Ref" in variables["ALERT_TOPIC_ARN"]
     statements = [
         s
         for policy in resources_of(template, "AWS::IAM::Policy").values()

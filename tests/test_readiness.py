@@ -491,8 +491,31 @@ class Session:
             return self.aws.clients.account
         if name == "iam":
             return self.aws.iam
+        if name in {"cloudtrail", "config", "events"}:
+            return LiveAlertPath()  # tests/test_prerequisites.py covers a broken one
         assert name == "sts", name
         return boto3.client("sts", region_name=region_name)
+
+
+class LiveAlertPath:
+    """CloudTrail, Config and EventBridge as an account with a live alert path answers."""
+
+    def describe_trails(self, **_: Any) -> dict[str, Any]:
+        trail = {"Name": "org", "TrailARN": "arn:aws:cloudtrail:us-east-1:1:trail/org",
+                 "IsMultiRegionTrail": True, "HomeRegion": "us-east-1"}  # fmt: skip
+        return {"trailList": [trail]}
+
+    def get_trail_status(self, **_: Any) -> dict[str, Any]:
+        return {"IsLogging": True}
+
+    def get_event_selectors(self, **_: Any) -> dict[str, Any]:
+        return {"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]}
+
+    def describe_configuration_recorder_status(self) -> dict[str, Any]:
+        return {"ConfigurationRecordersStatus": [{"name": "default", "recording": True}]}
+
+    def list_rules(self, **_: Any) -> dict[str, Any]:
+        return {"Rules": [{"Name": "mfa-guardrails-root-mfa-removed", "State": "ENABLED"}]}
 
 
 def run_cli(*argv: str, session: Any) -> tuple[int, str, str]:

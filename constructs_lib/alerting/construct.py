@@ -53,6 +53,7 @@ from constructs_lib.event_patterns import l2_pattern, set_pattern
 from constructs_lib.naming import PRODUCT_PREFIX
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+ALERT_TOPIC_NAME = f"{PRODUCT_PREFIX}alerts"
 
 
 @jsii.implements(ILocalBundling)
@@ -170,7 +171,7 @@ class Alerting(Construct):
         self.topic = sns.Topic(
             self,
             "AlertTopic",
-            topic_name=f"{PRODUCT_PREFIX}alerts",
+            topic_name=ALERT_TOPIC_NAME,
             display_name="mfa-guardrails alerts",
             master_key=self.key,
             enforce_ssl=True,

@@ -32,7 +32,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib.detective.runtime.handler import ORGANIZATION_WIDE_ENV
+from constructs_lib.detective.runtime.handler import (
+    ALERT_RULE_BUSES_ENV,
+    ALERT_RULES_REGION_ENV,
+    ALERT_TOPIC_ARN_ENV,
+    ORGANIZATION_WIDE_ENV,
+)
 from constructs_lib.naming import PRODUCT_PREFIX
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -61,6 +66,36 @@ def _organization_statements() -> list[iam.PolicyStatement]:
             resources=["*"],
         ),
     ]
+
+
+def _prerequisite_statements(props: DetectiveControlsProps) -> list[iam.PolicyStatement]:
+    """Read-only calls of runtime/prerequisites.py: is the alert path alive?"""
+    statements = [
+        iam.PolicyStatement(
+            sid="ReadAlertPathPrerequisites",
+            actions=["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus",
+                     "cloudtrail:GetEventSelectors", "config:DescribeConfigurationRecorderStatus",
+                     "events:ListRules"],
+            resources=["*"],
+        ),
+    ]  # fmt: skip
+    if props.alert_topic_arn:
+        statements.append(iam.PolicyStatement(
+            sid="ReadAlertSubscriptions",
+            actions=["sns:ListSubscriptionsByTopic"],
+            resources=[props.alert_topic_arn],
+        ))  # fmt: skip
+    return statements
+
+
+def _environment(props: DetectiveControlsProps) -> dict[str, str]:
+    environment = {ORGANIZATION_WIDE_ENV: "true"} if props.organization_wide else {}
+    if props.alert_rules_region:
+        environment[ALERT_RULES_REGION_ENV] = props.alert_rules_region
+        environment[ALERT_RULE_BUSES_ENV] = ",".join(props.alert_rule_buses)
+        if props.alert_topic_arn:
+            environment[ALERT_TOPIC_ARN_ENV] = props.alert_topic_arn
+    return environment
 
 
 def rule_name(identifier: str) -> str:
@@ -122,6 +157,12 @@ class DetectiveControlsProps:
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     managed_rules: bool = True
     organization_wide: bool = False
+    # The alert path this account holds, checked by the readiness rule (trail, recorder, the
+    # rules on these buses in that region, confirmed subscriptions of that topic); None: not
+    # checked.
+    alert_rules_region: str | None = None
+    alert_rule_buses: tuple[str, ...] = ("default",)
+    alert_topic_arn: str | None = None
 
     def __post_init__(self) -> None:
         if self.organization_wide and not self.recovery_readiness:
@@ -222,6 +263,7 @@ class DetectiveControls(Construct):
                     resources=["*"],
                 ),
                 *(_organization_statements() if props.organization_wide else []),
+                *(_prerequisite_statements(props) if props.alert_rules_region else []),
                 iam.PolicyStatement(
                     sid="WriteOwnLogs",
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -249,7 +291,7 @@ class DetectiveControls(Construct):
             # One call per user for the login profile and one for devices: ~1,000 users fit,
             # or two calls per member account organization-wide.
             timeout=Duration.minutes(5),
-            environment={ORGANIZATION_WIDE_ENV: "true"} if props.organization_wide else None,
+            environment=_environment(props) or None,
         )
         # The policy must exist before Config first invokes the function.
         function.node.add_dependency(policy)

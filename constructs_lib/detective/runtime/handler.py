@@ -30,6 +30,7 @@ from functools import cache
 from typing import Any
 
 if __package__:  # imported as constructs_lib.detective.runtime.handler (tests, tools)
+    from .prerequisites import AlertPath, PrerequisiteClients, evaluate_prerequisites
     from .readiness import (
         ACCOUNT_RESOURCE_TYPE,
         Clients,
@@ -39,6 +40,11 @@ if __package__:  # imported as constructs_lib.detective.runtime.handler (tests, 
         worst,
     )
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
+    from prerequisites import (  # type: ignore[import-not-found,no-redef]
+        AlertPath,
+        PrerequisiteClients,
+        evaluate_prerequisites,
+    )
     from readiness import (  # type: ignore[import-not-found,no-redef]
         ACCOUNT_RESOURCE_TYPE,
         Clients,
@@ -58,6 +64,11 @@ REQUIRE_OPERATIONS_CONTACT = "requireOperationsContact"
 # Set by the construct in the security (delegated-admin) account: also check every member
 # account's recovery contacts centrally, instead of a Lambda in each account.
 ORGANIZATION_WIDE_ENV = "CHECK_ORGANIZATION_MEMBERS"
+# Set by the construct: the alert path this account holds (see prerequisites.AlertPath); unset,
+# the prerequisites are not checked (a stand-alone deployment of the construct).
+ALERT_RULES_REGION_ENV = "ALERT_RULES_REGION"
+ALERT_RULE_BUSES_ENV = "ALERT_RULE_BUSES"
+ALERT_TOPIC_ARN_ENV = "ALERT_TOPIC_ARN"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -281,12 +292,34 @@ def aws_clients() -> tuple[Clients, Any]:
     return Clients.from_session(session, region), session.client("config", region_name=region)
 
 
+def alert_path() -> AlertPath | None:
+    """The alert path to check, from the environment the construct sets."""
+    if not os.environ.get(ALERT_RULES_REGION_ENV):
+        return None
+    buses = tuple(b for b in os.environ.get(ALERT_RULE_BUSES_ENV, "default").split(",") if b)
+    return AlertPath(rule_buses=buses, alert_topic_arn=os.environ.get(ALERT_TOPIC_ARN_ENV) or None)
+
+
+@cache
+def prerequisite_clients() -> PrerequisiteClients:
+    import boto3
+
+    topic = os.environ.get(ALERT_TOPIC_ARN_ENV, "")
+    return PrerequisiteClients.from_session(
+        boto3.Session(),
+        home_region=os.environ.get("AWS_REGION", "us-east-1"),
+        rules_region=os.environ.get(ALERT_RULES_REGION_ENV, "us-east-1"),
+        topic_region=topic.split(":")[3] if topic.count(":") >= 5 else None,
+    )
+
+
 def handler(
     event: Any,
     context: Any,
     *,
     clients: Callable[[], tuple[Clients, Any]] = aws_clients,
     members: Callable[[], Iterable[str]] = organization_member_ids,
+    prerequisites: Callable[[], PrerequisiteClients] = prerequisite_clients,
 ) -> dict[str, Any]:
     """Config rule entry point: evaluate the account, write its evaluations, return a summary."""
     try:
@@ -299,6 +332,9 @@ def handler(
     findings = evaluate_account(
         readiness, require_operations_contact=invocation.require_operations_contact
     )
+    path = alert_path()
+    if path is not None:
+        findings += evaluate_prerequisites(prerequisites(), path)
     evaluations = build_evaluations(findings, invocation)
     if os.environ.get(ORGANIZATION_WIDE_ENV) == "true":
         evaluations += member_evaluations(readiness, members(), invocation)

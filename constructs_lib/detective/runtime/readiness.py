@@ -244,7 +244,7 @@ def error_code(error: BaseException) -> str | None:
     return str(code) if code else None
 
 
-def _unreadable(
+def unreadable(
     check: str,
     subject: str,
     permission: str,
@@ -288,7 +288,7 @@ def check_contact_phone(account: AccountApi, account_id: str | None = None) -> F
             raise
         if code == "ResourceNotFoundException":
             return check_phone(None, subject=subject)
-        return _unreadable("contact-phone", subject, "account:GetContactInformation", code)
+        return unreadable("contact-phone", subject, "account:GetContactInformation", code)
     return check_phone(response.get("ContactInformation", {}).get("PhoneNumber"), subject=subject)
 
 
@@ -317,7 +317,7 @@ def check_alternate_contact(
                 f"{contact_type}) so AWS can reach the right team",
                 headline=f"add {contact_type} contact",
             )
-        return _unreadable(check, subject, "account:GetAlternateContact", code)
+        return unreadable(check, subject, "account:GetAlternateContact", code)
     return Finding(
         check=check,
         subject=subject,
@@ -337,7 +337,7 @@ def check_root_mfa(iam: IamApi) -> Finding:
         code = error_code(error)
         if code is None:
             raise
-        return _unreadable("root-mfa", subject, "iam:GetAccountSummary", code)
+        return unreadable("root-mfa", subject, "iam:GetAccountSummary", code)
     if summary.get("AccountMFAEnabled") == 1:
         return Finding(
             check="root-mfa",
@@ -394,14 +394,14 @@ def check_user(iam: IamApi, user: Mapping[str, Any]) -> Finding:
                 headline=f"{name}: no console",
                 **ids,
             )
-        return _unreadable("user-mfa", subject, "iam:GetLoginProfile", code, **ids)
+        return unreadable("user-mfa", subject, "iam:GetLoginProfile", code, **ids)
     try:
         devices = iam.list_mfa_devices(UserName=name).get("MFADevices", [])
     except Exception as error:
         code = error_code(error)
         if code is None:
             raise
-        return _unreadable("user-mfa", subject, "iam:ListMFADevices", code, **ids)
+        return unreadable("user-mfa", subject, "iam:ListMFADevices", code, **ids)
     if not devices:
         return Finding(
             check="user-mfa",
@@ -443,7 +443,7 @@ def check_users(iam: IamApi) -> list[Finding]:
             code = error_code(error)
             if code is None:
                 raise
-            findings.append(_unreadable("user-mfa", "IAM users", "iam:ListUsers", code))
+            findings.append(unreadable("user-mfa", "IAM users", "iam:ListUsers", code))
             return findings
         findings.extend(check_user(iam, user) for user in page.get("Users", []))
         if not page.get("IsTruncated"):
