@@ -52,6 +52,10 @@ CHECKS = {
         ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),
     "python -m mfa_guardrails.readiness": (
         [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
+    "python -m mfa_guardrails.replay": (
+        [sys.executable, "-m", "mfa_guardrails.replay", "--help"], "--apply"),
+    "python -m mfa_guardrails.replay --apply": (
+        [sys.executable, "-m", "mfa_guardrails.replay", "--help"], "--apply"),
     "python -m mfa_guardrails.readiness --json": (
         [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
 }  # fmt: skip
