@@ -356,58 +356,31 @@ class _Origin(TypedDict):
     event_source: str
 
 
-_IAM: _Origin = {
-    "source": "aws.iam",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "iam.amazonaws.com",
-}
+def _api_call(service: str) -> _Origin:
+    """A service's API calls as CloudTrail delivers them to EventBridge."""
+    return {
+        "source": f"aws.{service}",
+        "detail_type": CLOUDTRAIL_API_CALL,
+        "event_source": f"{service}.amazonaws.com",
+    }
+
+
+_IAM = _api_call("iam")
 _SIGNIN: _Origin = {
     "source": "aws.signin",
     "detail_type": CONSOLE_SIGN_IN,
     "event_source": "signin.amazonaws.com",
 }
-_ACCOUNT: _Origin = {
-    "source": "aws.account",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "account.amazonaws.com",
-}
+_ACCOUNT = _api_call("account")
 
-_CLOUDTRAIL: _Origin = {
-    "source": "aws.cloudtrail",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "cloudtrail.amazonaws.com",
-}
-_CONFIG_API: _Origin = {
-    "source": "aws.config",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "config.amazonaws.com",
-}
-_EVENTS_API: _Origin = {
-    "source": "aws.events",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "events.amazonaws.com",
-}
-_LAMBDA_API: _Origin = {
-    "source": "aws.lambda",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "lambda.amazonaws.com",
-}
-_SNS_API: _Origin = {
-    "source": "aws.sns",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "sns.amazonaws.com",
-}
-_KMS_API: _Origin = {
-    "source": "aws.kms",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "kms.amazonaws.com",
-}
+_CLOUDTRAIL = _api_call("cloudtrail")
+_CONFIG_API = _api_call("config")
+_EVENTS_API = _api_call("events")
+_LAMBDA_API = _api_call("lambda")
+_SNS_API = _api_call("sns")
+_KMS_API = _api_call("kms")
 
-_SSO_DIRECTORY: _Origin = {
-    "source": "aws.sso-directory",
-    "detail_type": CLOUDTRAIL_API_CALL,
-    "event_source": "sso-directory.amazonaws.com",
-}
+_SSO_DIRECTORY = _api_call("sso-directory")
 # Identity Center logs device management under both names (its CloudTrail page; AWS blog
 # "Important changes to CloudTrail events for AWS IAM Identity Center", 2024).
 _IDENTITY_STORE = (("aws.identitystore", "identitystore.amazonaws.com"),)
