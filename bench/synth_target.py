@@ -12,10 +12,14 @@ import json
 import sys
 from pathlib import Path
 
-from aws_cdk import App, Validations
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from mfa_guardrails.node_runtime import use_supported_node  # noqa: E402
+
+use_supported_node()  # as app.py does, before aws_cdk starts its Node.js process
+
+from aws_cdk import App, Validations  # noqa: E402
 
 
 def main(variant: str, outdir: str) -> None:
