@@ -156,6 +156,17 @@ class GuardrailsConfig:
         return tuple(dict.fromkeys(found))
 
     @property
+    def scp_target_ids(self) -> tuple[str, ...]:
+        """Where the SCPs attach: the target OUs, and the security account itself. As the Account
+        Management delegated administrator it could change every member's recovery contacts, so
+        its own principals are guarded wherever it sits (attaching to an account inside a target
+        OU as well is harmless); never the management account, which no SCP restricts."""
+        security = self.security_account_id
+        if security is None or security == self.management_account_id:
+            return self.target_ou_ids
+        return (*self.target_ou_ids, security)
+
+    @property
     def exempt_admin_arns(self) -> tuple[str, ...]:
         """Who may still remove a lost MFA device or fix a recovery contact under the SCPs."""
         return self.break_glass_principal_arns + self.admin_principal_arns

@@ -48,7 +48,9 @@ STACKSETS_SERVICE = "member.org.stacksets.cloudformation.amazonaws.com"
 ACCOUNT_MANAGEMENT_SERVICE = "account.amazonaws.com"
 # Organizations' quota: at most 5 SCPs attached directly to a root, OU or account.
 MAX_SCPS_PER_TARGET = 5
-OUR_SCP_COUNT = 2  # account-protection and guardrail-protection (constructs_lib/scp/documents.py)
+# account-protection and guardrail-protection (constructs_lib/scp/documents.py; importing it here
+# would start the CDK's Node.js process on every pre-flight: a test keeps the two equal).
+OUR_SCP_COUNT = 2
 # AWS Chatbot's API answers in us-east-2 (and three other regions), whatever the channel's region.
 CHATBOT_API_REGION = "us-east-2"
 # Who else uses SCP slots, by the names their SCPs get.
@@ -170,12 +172,6 @@ def bootstrap_commands(config: GuardrailsConfig, caller: str) -> list[str]:
     ]
 
 
-def scp_targets(config: GuardrailsConfig) -> tuple[str, ...]:
-    """Where the SCPs attach (stacks/management.py): the target OUs and the security account."""
-    security = (config.security_account_id,) if config.security_account_id else ()
-    return tuple(dict.fromkeys((*config.target_ou_ids, *security)))
-
-
 def scp_owner(name: str) -> str:
     return next((owner for matches, owner in SCP_OWNERS if matches(name)), "your organization")
 
@@ -283,7 +279,7 @@ def _check_scp_slots(config: GuardrailsConfig, organizations: Any) -> Iterator[C
                     f"aws organizations enable-policy-type --root-id {root['Id']} "
                     "--policy-type SERVICE_CONTROL_POLICY")  # fmt: skip
         return
-    for target in scp_targets(config):
+    for target in config.scp_target_ids:
         names = [
             policy["Name"]
             for page in organizations.get_paginator("list_policies_for_target").paginate(

@@ -121,13 +121,13 @@ def main(
             require_operations_contact=args.require_operations_contact,
         )
         if member is None:  # the alert path of the account these credentials are in
-            topic = args.alert_topic_arn
+            path = AlertPath(alert_topic_arn=args.alert_topic_arn)
             findings += evaluate_prerequisites(
                 PrerequisiteClients.from_session(
                     session, home_region=region, rules_region=EVENTS_REGION,
-                    topic_region=topic.split(":")[3] if topic else None,
+                    topic_region=path.topic_region,
                 ),
-                AlertPath(alert_topic_arn=topic),
+                path,
             )  # fmt: skip
     except NoCredentialsError:
         print(

@@ -37,16 +37,6 @@ def member_regions(config: GuardrailsConfig) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*config.target_regions, *config.watched_regions)))
 
 
-def scp_targets(config: GuardrailsConfig) -> tuple[str, ...]:
-    """The target OUs, and the security account itself: as the Account Management delegated
-    administrator it could change every member's recovery contacts, so its own principals are
-    guarded wherever it sits (attaching to an account inside a target OU as well is harmless)."""
-    security = config.security_account_id
-    if security is None or security == config.management_account_id:
-        return config.target_ou_ids
-    return (*config.target_ou_ids, security)
-
-
 class ManagementStack(Stack):
     """SCPs attached to the configured targets, and the service-managed StackSet that puts the
     member baseline into every account of those targets (only the management account can own
@@ -66,7 +56,7 @@ class ManagementStack(Stack):
                     automation=config.guardrail_automation_arns,
                 ),
                 force_mfa_group_names=config.attach_to_group_names,
-                target_ids=scp_targets(config),
+                target_ids=config.scp_target_ids,
                 attach=config.enforcing,
             ),
         )

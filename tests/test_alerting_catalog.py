@@ -25,6 +25,7 @@ from moto.events.models import EventPattern
 from constructs_lib import naming
 from constructs_lib.alerting.runtime import catalog
 from constructs_lib.alerting.runtime.handler import classify
+from constructs_lib.detective.runtime import prerequisites
 from mfa_guardrails.config import EMBEDDED_DEFAULT, aws_regions, load_config
 from stacks.alerting import alerting_props
 from tests import eventbridge
@@ -246,6 +247,7 @@ def test_every_pattern_fits_eventbridge() -> None:
 def test_runtime_names_are_the_products() -> None:
     """The runtime repeats two names of constructs_lib/naming.py (it ships without it)."""
     assert catalog.PRODUCT_PREFIX == naming.PRODUCT_PREFIX
+    assert prerequisites.PRODUCT_PREFIX == naming.PRODUCT_PREFIX
     assert catalog.MFA_REQUIRED_GROUP == naming.MFA_REQUIRED_GROUP
 
 

@@ -17,6 +17,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.organizations.models import FakeDelegatedAdministrator
 
+from constructs_lib.scp.documents import Exemptions, service_control_policies
 from mfa_guardrails import preflight
 from mfa_guardrails.config import GuardrailsConfig, load_config
 from mfa_guardrails.preflight import Boto3Sessions, Check, main, run_checks
@@ -268,3 +269,8 @@ def test_bootstrap_environments_are_where_the_stacks_deploy(org_synth: Synthesiz
     deployed = {(s.account, s.region) for s in org_synth.stacks}
     expected = set(preflight.bootstrap_environments(org_synth.config, caller="000000000000"))
     assert deployed == expected
+
+
+def test_the_slots_needed_are_the_scps_we_write() -> None:
+    exemptions = Exemptions(break_glass=(), admins=(), automation=())
+    assert len(service_control_policies(exemptions)) == preflight.OUR_SCP_COUNT

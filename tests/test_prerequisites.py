@@ -55,10 +55,9 @@ class Account:
         self.events.put_rule(Name="mfa-guardrails-root-mfa-removed",
                              EventPattern='{"source": ["aws.iam"]}')  # fmt: skip
         self.topic = self.sns.create_topic(Name="mfa-guardrails-alerts")["TopicArn"]
-        queue = client("sqs", region_name=REGION).create_queue(QueueName="mailbox")["QueueUrl"]
+        client("sqs", region_name=REGION).create_queue(QueueName="mailbox")
         self.sns.subscribe(TopicArn=self.topic, Protocol="sqs",
                            Endpoint=f"arn:aws:sqs:{REGION}:123456789012:mailbox")  # fmt: skip
-        assert queue
 
     def clients(self) -> PrerequisiteClients:
         return PrerequisiteClients(self.cloudtrail, self.config, self.events, self.sns)

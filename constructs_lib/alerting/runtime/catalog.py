@@ -45,13 +45,15 @@ CONFIG_RULE_OWNERS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _names_by(template: str) -> tuple[str, ...]:
+    """One owner's name pattern for each MFA managed rule."""
+    return tuple(template.format(rule=rule, kebab=rule.lower().replace("_", "-"))
+                 for rule in MFA_MANAGED_RULES)  # fmt: skip
+
+
 def other_owners_rule_names() -> tuple[str, ...]:
     """Wildcard patterns of the MFA managed rules as other owners name them."""
-    return tuple(
-        template.format(rule=rule, kebab=rule.lower().replace("_", "-"))
-        for _, template in CONFIG_RULE_OWNERS
-        for rule in MFA_MANAGED_RULES
-    )
+    return tuple(name for _, template in CONFIG_RULE_OWNERS for name in _names_by(template))
 
 
 def config_rule_owner(name: str) -> str:
@@ -59,9 +61,7 @@ def config_rule_owner(name: str) -> str:
     if name.startswith(CONFIG_RULE_PREFIX):
         return "mfa-guardrails"
     for owner, template in CONFIG_RULE_OWNERS:
-        patterns = tuple(template.format(rule=rule, kebab=rule.lower().replace("_", "-"))
-                         for rule in MFA_MANAGED_RULES)  # fmt: skip
-        if Wildcard((), patterns).test(name):
+        if Wildcard((), _names_by(template)).test(name):
             return owner
     return "unknown"
 

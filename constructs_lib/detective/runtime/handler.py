@@ -304,12 +304,12 @@ def alert_path() -> AlertPath | None:
 def prerequisite_clients() -> PrerequisiteClients:
     import boto3
 
-    topic = os.environ.get(ALERT_TOPIC_ARN_ENV, "")
+    path = alert_path()
     return PrerequisiteClients.from_session(
         boto3.Session(),
         home_region=os.environ.get("AWS_REGION", "us-east-1"),
         rules_region=os.environ.get(ALERT_RULES_REGION_ENV, "us-east-1"),
-        topic_region=topic.split(":")[3] if topic.count(":") >= 5 else None,
+        topic_region=path.topic_region if path else None,
     )
 
 

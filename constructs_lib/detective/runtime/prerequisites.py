@@ -44,6 +44,12 @@ class AlertPath:
     rule_buses: tuple[str, ...] = ("default",)
     alert_topic_arn: str | None = None
 
+    @property
+    def topic_region(self) -> str | None:
+        """The alert topic's region, from its ARN (arn:aws:sns:<region>:<account>:<name>)."""
+        parts = (self.alert_topic_arn or "").split(":")
+        return parts[3] if len(parts) >= 6 else None
+
 
 @dataclass(frozen=True, slots=True)
 class PrerequisiteClients:
@@ -65,6 +71,17 @@ class PrerequisiteClients:
             events=session.client("events", region_name=rules_region),
             sns=session.client("sns", region_name=topic_region) if topic_region else None,
         )
+
+
+def _all(call: Any, key: str, **request: Any) -> list[dict[str, Any]]:
+    """Every item of a NextToken-paginated list call (works on clients and test doubles)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = call(**request)
+        items += page.get(key, [])
+        request["NextToken"] = page.get("NextToken")
+        if not request["NextToken"]:
+            return items
 
 
 def _denied_or_raise(error: Exception, check: str, subject: str, permission: str) -> Finding:
@@ -167,15 +184,7 @@ def check_rules(events: Any, buses: Sequence[str]) -> Finding:
     empty: list[str] = []
     try:
         for bus in buses:
-            rules: list[dict[str, Any]] = []
-            token: str | None = None
-            while True:
-                page = events.list_rules(NamePrefix=PRODUCT_PREFIX, EventBusName=bus,
-                                         **({"NextToken": token} if token else {}))  # fmt: skip
-                rules += page.get("Rules", [])
-                token = page.get("NextToken")
-                if not token:
-                    break
+            rules = _all(events.list_rules, "Rules", NamePrefix=PRODUCT_PREFIX, EventBusName=bus)
             if not rules:
                 empty.append(bus)
             disabled += [rule["Name"] for rule in rules if rule.get("State") != "ENABLED"]
@@ -196,16 +205,7 @@ def check_subscriptions(sns: Any, topic_arn: str) -> Finding:
     """At least one confirmed subscription: an unconfirmed e-mail receives nothing."""
     check, subject = "alert-subscriptions", topic_arn.rsplit(":", 1)[-1]
     try:
-        subscriptions: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = sns.list_subscriptions_by_topic(
-                TopicArn=topic_arn, **({"NextToken": token} if token else {})
-            )
-            subscriptions += page.get("Subscriptions", [])
-            token = page.get("NextToken")
-            if not token:
-                break
+        subscriptions = _all(sns.list_subscriptions_by_topic, "Subscriptions", TopicArn=topic_arn)
     except Exception as error:
         return _denied_or_raise(error, check, subject, "sns:ListSubscriptionsByTopic")
     confirmed = [s for s in subscriptions
