@@ -192,3 +192,52 @@ def test_management_forwards_its_own_events_from_every_watched_region(
     assert set(group["Regions"]) == set(org_synth.config.watched_regions)
     assert {"us-east-1", "us-east-2", "eu-north-1", "ap-southeast-2"} <= set(group["Regions"])
     assert stack_set["ExecutionRoleName"] == "mfa-guardrails-regional-forwarding-execution"
+
+
+def test_regional_forwarding_roles_reach_only_the_forwarding_resources(
+    org_synth: Synthesized,
+) -> None:
+    """The StackSet's execution role manages mfa-guardrails-forward-* rules, role and queue and
+    its own stacks, nothing else; only CloudFormation may act as the administration role, which
+    may only assume that execution role."""
+    template = org_synth.templates["MfaGuardrailsManagement"]
+    roles = resources_of(template, "AWS::IAM::Role").values()
+    name = "mfa-guardrails-regional-forwarding-execution"
+    (execution,) = [r for r in roles if r.get("RoleName") == name]
+    (policy,) = execution["Policies"]
+    for statement in policy["PolicyDocument"]["Statement"]:
+        resources = json.dumps(statement["Resource"])
+        assert ("mfa-guardrails-forward-*" in resources
+                or "stack/StackSet-mfa-guardrails-management-forwarding-*" in resources), statement
+        assert statement["Action"] != "*"
+    pass_role = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "iam:PassRole"]
+    assert pass_role[0]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "events.amazonaws.com"}
+    }
+    (admin,) = [r for r in roles if "regional-forwarding-admin" in json.dumps(r.get("RoleName"))]
+    (trust,) = admin["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    assumes = [
+        s for p in resources_of(template, "AWS::IAM::Policy").values()
+        for s in p["PolicyDocument"]["Statement"] if s["Action"] == "sts:AssumeRole"
+    ]  # fmt: skip
+    assert assumes
+    assert all("role/mfa-guardrails-regional-forwarding-execution" in json.dumps(s["Resource"])
+               for s in assumes)  # fmt: skip
+
+
+def test_readiness_reads_the_alert_path_and_nothing_more(org_synth: Synthesized) -> None:
+    template = org_synth.templates["MfaGuardrailsSecurity"]
+    statements = {
+        s.get("Sid"): s
+        for p in resources_of(template, "AWS::IAM::Policy").values()
+        for s in p["PolicyDocument"]["Statement"]
+    }
+    read = statements["ReadAlertPathPrerequisites"]
+    assert sorted(read["Action"]) == [
+        "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrailStatus",
+        "config:DescribeConfigurationRecorderStatus", "events:ListRules",
+    ]  # fmt: skip
+    subscriptions = statements["ReadAlertSubscriptions"]
+    assert subscriptions["Action"] == "sns:ListSubscriptionsByTopic"
+    assert "Ref" in subscriptions["Resource"]  # the alert topic only
