@@ -76,7 +76,13 @@ EVENTBRIDGE_CROSS_ACCOUNT_EVENT = 1.00 / 1_000_000  # events sent to another acc
 KMS_KEY_MONTH = 1.00
 KMS_REQUEST = 0.03 / 10_000
 CLOUDWATCH_ALARM_MONTH = 0.10  # standard resolution
+CLOUDWATCH_CUSTOM_METRIC_MONTH = 0.30  # first 10,000 metrics
 LOGS_INGESTED_GB = 0.50
+SCHEDULER_INVOCATION = 1.00 / 1_000_000  # EventBridge Scheduler (first 14 million free)
+DYNAMODB_WRITE = 0.625 / 1_000_000  # on-demand write request unit (1 KB)
+DYNAMODB_READ = 0.125 / 1_000_000  # on-demand read request unit (4 KB strong, 8 KB eventual)
+HEARTBEAT_ITEM_BYTES = 200
+SILENCE_ALARM = "mfa-guardrails-silent-accounts"
 # Managed rules that evaluate each IAM user; the others evaluate the account once.
 PER_USER_RULES = frozenset({"IAM_USER_MFA_ENABLED", "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS"})
 RUNS_PER_MONTH = {"One_Hour": 720, "Three_Hours": 240, "Six_Hours": 120, "Twelve_Hours": 60,
@@ -95,6 +101,7 @@ class Usage:
     notifier_seconds: float = 0.3
     readiness_seconds_per_account: float = 1.0
     log_kb_per_invocation: float = 2.0
+    heartbeat_monitor_seconds: float = 2.0  # a table scan and the Organizations listing
 
 
 def templates_in(outdir: Path) -> dict[str, dict[str, Any]]:
@@ -123,6 +130,21 @@ class Counted:
     keys: int
     notifier_memory_gb: float
     readiness_memory_gb: float
+    heartbeats_per_month: int  # per account: the canary schedule's rate
+    monitor_runs_per_month: int  # the heartbeat monitor's schedule
+    monitor_memory_gb: float
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|hour|day)s?\)")
+_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+
+
+def runs_per_month(expression: str) -> int:
+    """How often a ``rate(...)`` schedule fires in a 30-day month."""
+    found = _RATE.fullmatch(expression)
+    if found is None:
+        raise ValueError(f"not a rate expression: {expression!r}")
+    return 30 * 1440 // (int(found[1]) * _MINUTES[found[2]])
 
 
 def count(templates: Mapping[str, Mapping[str, Any]], member_template: str | None) -> Counted:
@@ -134,19 +156,58 @@ def count(templates: Mapping[str, Mapping[str, Any]], member_template: str | Non
                if r["Source"]["Owner"] == "AWS"]  # fmt: skip
     every_rule = [r for t in templates.values() for r in _resources(t, "AWS::Config::ConfigRule")]
     functions = [f for t in templates.values() for f in _resources(t, "AWS::Lambda::Function")]
-    memory = {("notifier" if "notifier" in str(f.get("FunctionName", "")) else "readiness"):
-              f.get("MemorySize", 128) / 1024 for f in functions}  # fmt: skip
+    memory = {_function_kind(str(f.get("FunctionName", ""))): f.get("MemorySize", 128) / 1024
+              for f in functions}  # fmt: skip
+    (canary,) = {s["ScheduleExpression"] for t in rules_from
+                 for s in _resources(t, "AWS::Scheduler::Schedule")}  # fmt: skip
+    (check,) = [r["ScheduleExpression"] for t in templates.values()
+                for r in _resources(t, "AWS::Events::Rule") if "ScheduleExpression" in r]
+    alarms = [a for t in templates.values() for a in _resources(t, "AWS::CloudWatch::Alarm")]
     return Counted(
         account_evaluations=sum(r["Source"]["SourceIdentifier"] not in PER_USER_RULES
                                 for r in managed),
         user_evaluations=sum(r["Source"]["SourceIdentifier"] in PER_USER_RULES for r in managed),
         readiness_rules=sum(r["Source"]["Owner"] == "CUSTOM_LAMBDA" for r in every_rule),
         frequency=str(every_rule[0].get("MaximumExecutionFrequency", "TwentyFour_Hours")),
-        alarms=sum(len(_resources(t, "AWS::CloudWatch::Alarm")) for t in templates.values()),
+        # The silence alarm is counted with the canary it watches.
+        alarms=sum(a.get("AlarmName") != SILENCE_ALARM for a in alarms),
         keys=sum(len(_resources(t, "AWS::KMS::Key")) for t in templates.values()),
         notifier_memory_gb=memory.get("notifier", 0.25),
         readiness_memory_gb=memory.get("readiness", 0.25),
+        heartbeats_per_month=runs_per_month(canary),
+        monitor_runs_per_month=runs_per_month(check),
+        monitor_memory_gb=memory.get("heartbeat-monitor", 0.25),
     )  # fmt: skip
+
+
+def _function_kind(name: str) -> str:
+    for kind in ("notifier", "heartbeat-monitor"):
+        if kind in name:
+            return kind
+    return "readiness"
+
+
+def canary_cost(counted: Counted, accounts: int, *, organization: bool,
+                usage: Usage = Usage()) -> float:  # fmt: skip
+    """USD per month of the heartbeats: a schedule and an IAM write per account and interval
+    (IAM and the first copy of management events in CloudTrail are free), the notifier's
+    DynamoDB write, the monitor's scans, one metric without dimensions and its alarm."""
+    beats = accounts * counted.heartbeats_per_month
+    per_beat = (
+        SCHEDULER_INVOCATION + DYNAMODB_WRITE + LAMBDA_REQUEST
+        + usage.notifier_seconds * counted.notifier_memory_gb * LAMBDA_GB_SECOND
+        + usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB
+        # Members forward it to the security account's bus; one account's stays in us-east-1.
+        + (EVENTBRIDGE_CROSS_ACCOUNT_EVENT if organization else 0)
+    )  # fmt: skip
+    scan_units = max(1, accounts * HEARTBEAT_ITEM_BYTES // 8192)
+    per_check = (
+        LAMBDA_REQUEST + scan_units * DYNAMODB_READ
+        + usage.heartbeat_monitor_seconds * counted.monitor_memory_gb * LAMBDA_GB_SECOND
+        + usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB
+    )  # fmt: skip
+    return (beats * per_beat + counted.monitor_runs_per_month * per_check
+            + CLOUDWATCH_CUSTOM_METRIC_MONTH + CLOUDWATCH_ALARM_MONTH)  # fmt: skip
 
 
 def monthly_cost(counted: Counted, accounts: int, *, organization: bool,
@@ -177,6 +238,7 @@ def monthly_cost(counted: Counted, accounts: int, *, organization: bool,
         "KMS": counted.keys * KMS_KEY_MONTH + alerts * 2 * KMS_REQUEST,
         "CloudWatch": counted.alarms * CLOUDWATCH_ALARM_MONTH
         + invocations * usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB,
+        "Canary": canary_cost(counted, accounts, organization=organization, usage=usage),
     }
 
 
@@ -200,8 +262,9 @@ def cost_table(single: Counted, organization: Counted, usage: Usage = Usage()) -
         f"users and {usage.alerts_per_account} alerts per account a month, "
         f"{usage.email_recipients} e-mail recipients, rules run {RUNS_PER_MONTH[single.frequency]} "
         "times a month (config-rule-frequency); list prices in us-east-1, free tiers "
-        "ignored. Not included: the CloudTrail trail and the Config recorder you already run "
-        "(see above)."
+        "ignored. Canary: a heartbeat per account every hour (schedule, forwarding, notifier, "
+        "DynamoDB write), the monitor every 15 minutes, one metric and its alarm. Not "
+        "included: the CloudTrail trail and the Config recorder you already run (see above)."
     )
     return "\n".join(lines)
 

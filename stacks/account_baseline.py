@@ -10,6 +10,7 @@ from aws_cdk import aws_config as config_service
 from constructs import Construct
 
 from constructs_lib.alerting.construct import ALERT_TOPIC_NAME, EVENTS_REGION
+from constructs_lib.canary import Canary, CanaryProps
 from constructs_lib.detective import DetectiveControls, DetectiveControlsProps
 from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
@@ -53,6 +54,7 @@ class AccountBaselineStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.force_mfa = ForceMfa(self, "ForceMfa", props=force_mfa_props(config))
+        self.canary = Canary(self, "Canary", props=CanaryProps())
         # Its readiness rule also checks this account's part of the alert path: the alerting
         # rules and topic in us-east-1 (single account), or its forwarding rules (management).
         single = config.topology is Topology.SINGLE_ACCOUNT

@@ -10,6 +10,7 @@ from constructs import Construct
 from constructs_lib.alerting import Alerting, AlertingProps
 from constructs_lib.alerting.construct import EVENTS_REGION
 from constructs_lib.alerting.runtime.catalog import entries
+from constructs_lib.heartbeats import HeartbeatMonitor, HeartbeatMonitorProps
 from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.regional_forwarding import RegionalForwarding, RegionalForwardingProps
 from mfa_guardrails.config import GuardrailsConfig
@@ -43,6 +44,16 @@ class AlertingStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.alerting = Alerting(self, "Alerting", props=alerting_props(config))
+        # This account's canary (in the baseline stack) is the one heartbeat expected.
+        self.heartbeats = HeartbeatMonitor(
+            self,
+            "Heartbeats",
+            props=HeartbeatMonitorProps(
+                notifier=self.alerting.function,
+                operations_topic=self.alerting.operations_topic,
+                expected_account_ids=(self.account,),
+            ),
+        )
         # Every other region where an alert's event can be recorded forwards to this region's
         # default bus, where the rules above listen.
         regions = [region for region in config.watched_regions if region != EVENTS_REGION]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from cdk_stacksets import StackSetStack
 from constructs import Construct
 
+from constructs_lib.canary import Canary, CanaryProps
 from constructs_lib.detective import DetectiveControls
 from constructs_lib.force_mfa import ForceMfa
 from constructs_lib.forwarding import EventForwarding, EventForwardingProps
@@ -50,6 +51,9 @@ class MemberBaselineStack(StackSetStack):
             self, "Detective", props=detective_props(config, recovery_readiness=False)
         )
         deploy_only_in(detective, config.home_region)
+        # The heartbeat: an IAM write (recorded in us-east-1 whatever the caller's region), so
+        # one schedule per account, next to the other global resources.
+        deploy_only_in(Canary(self, "Canary", props=CanaryProps()), config.home_region)
         # In every watched region (the StackSet's regions): IAM, account and root sign-in events
         # arrive in us-east-1 only, but IAM users' console sign-ins, AssumeRoot calls and changes
         # to trails and recorders are recorded where they happen; a rule where nothing arrives

@@ -11,6 +11,7 @@ from constructs import Construct
 from constructs_lib.alerting import Alerting
 from constructs_lib.central_bus import CentralEventBus, CentralEventBusProps
 from constructs_lib.detective import DetectiveControls
+from constructs_lib.heartbeats import HeartbeatMonitor, HeartbeatMonitorProps
 from mfa_guardrails.config import GuardrailsConfig
 from stacks.account_baseline import detective_props
 from stacks.alerting import alerting_props
@@ -35,6 +36,18 @@ class SecurityStack(Stack):
         )
         self.alerting = Alerting(
             self, "Alerting", props=alerting_props(config, event_bus=self.central_bus.bus)
+        )
+        # Heartbeats from the management account's canary (its baseline stack) and from every
+        # member's (the StackSet), under the target OUs listed through Organizations.
+        self.heartbeats = HeartbeatMonitor(
+            self,
+            "Heartbeats",
+            props=HeartbeatMonitorProps(
+                notifier=self.alerting.function,
+                operations_topic=self.alerting.operations_topic,
+                expected_account_ids=tuple(filter(None, (config.management_account_id,))),
+                target_ids=config.target_ou_ids,
+            ),
         )
         # The recovery-readiness check of every member, run here rather than in each account
         # (the member StackSet stays asset-free); managed rules come from the StackSet.

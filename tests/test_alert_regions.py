@@ -68,6 +68,7 @@ def _rules(template: dict[str, Any], *, central: bool | None) -> tuple[Rule, ...
             central_bus=central if central is not None else "EventBusName" in rule,
         )
         for rule in resources_of(template, "AWS::Events::Rule").values()
+        if "EventPattern" in rule  # not the heartbeat monitor's schedule
     )
 
 

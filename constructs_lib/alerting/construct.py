@@ -25,7 +25,6 @@ from aws_cdk import (
     Acknowledgment,
     AssetHashType,
     BundlingOptions,
-    CfnResource,
     DockerImage,
     Duration,
     ILocalBundling,
@@ -50,6 +49,7 @@ from constructs import Construct
 
 from constructs_lib.alerting.runtime.catalog import ENTRIES, Entry
 from constructs_lib.event_patterns import l2_pattern, set_pattern
+from constructs_lib.lambda_dependencies import depend_on_role_policy_only
 from constructs_lib.naming import PRODUCT_PREFIX
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -285,15 +285,7 @@ class Alerting(Construct):
             on_failure=destinations.SqsDestination(self.notifier_failure_queue),
         )
         self.topic.grant_publish(role)
-        # The function references the role by GetAtt already; CDK's extra DependsOn on the role
-        # is what cfn-lint W3005 reports. Keep only the DependsOn on the role's policy, which is
-        # not implied and lets the function start with its permissions in place.
-        policy = role.node.try_find_child("DefaultPolicy")
-        function_resource = function.node.default_child
-        if isinstance(policy, iam.Policy) and isinstance(function_resource, CfnResource):
-            policy_resource = policy.node.default_child
-            if isinstance(policy_resource, CfnResource):
-                function_resource.add_override("DependsOn", [policy_resource.logical_id])
+        depend_on_role_policy_only(function, role)
         Validations.of(role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from constructs_lib.alerting.runtime.catalog import CANARY_ROLE_NAME
 from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX, STACK_NAME_PREFIX
 
 Document = dict[str, Any]
@@ -116,6 +117,10 @@ RESOURCELESS_LIFELINE_CHANGES = (
     "events:PutPermission",
     "events:RemovePermission",
 )
+# The canary role tags itself every interval (its heartbeat): the one change of a protected
+# resource a non-administrator makes, allowed to that role, on that role, and nothing more.
+CANARY_ROLE_ARN = f"arn:aws:iam::*:role/{CANARY_ROLE_NAME}"
+HEARTBEAT_WRITE = "iam:TagRole"
 POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
 
@@ -274,6 +279,7 @@ def guardrail_statements(
     exemptions: Exemptions, force_mfa_groups: Sequence[str] = ()
 ) -> list[Document]:
     exempt = _unless(exemptions.guardrail_admins)
+    canary = {"ArnLike": {"aws:PrincipalArn": CANARY_ROLE_ARN}}
     statements: list[Document] = [
         {
             "Sid": "DenyProtectedResourceChanges",
@@ -283,7 +289,22 @@ def guardrail_statements(
                 *PRODUCT_RESOURCE_ARNS, AWS_RESERVED_ROLES, *exemptions.protected_identities,
                 *LIFELINE_ARNS,
             ],
-            "Condition": exempt,
+            # The canary is let through here and confined by the next two statements.
+            "Condition": _unless((*exemptions.guardrail_admins, CANARY_ROLE_ARN)),
+        },
+        {
+            "Sid": "DenyCanaryAllButItsHeartbeat",
+            "Effect": "Deny",
+            "NotAction": HEARTBEAT_WRITE,
+            "Resource": "*",
+            "Condition": canary,
+        },
+        {
+            "Sid": "DenyCanaryTaggingOthers",
+            "Effect": "Deny",
+            "Action": HEARTBEAT_WRITE,
+            "NotResource": CANARY_ROLE_ARN,
+            "Condition": canary,
         },
         {
             # KMS key ARNs carry an id, not a name: the alerting key is found by its alias.

@@ -103,6 +103,7 @@ def attack_chains() -> list[Chain]:
                         arn=f"{ARN}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
                         "AWSReservedSSO_AdministratorAccess_0a1b")  # fmt: skip
     forwarding_role = f"{ARN}:role/mfa-guardrails-forward-us-east-1"
+    canary = _session(_role("mfa-guardrails-canary"))
     return [
         _stolen_keys_chain(alice),
         _stolen_keys_chain(carol),
@@ -362,6 +363,33 @@ def attack_chains() -> list[Chain]:
             ),
             stopped_at=1,
         ),
+        Chain(
+            "borrow-the-canary-role",
+            "The canary role is the one non-administrator the guardrail SCP lets change a "
+            "protected resource: pass it to a schedule of one's own that calls anything else.",
+            (Step(developer, Request("iam:PassRole", f"{ARN}:role/mfa-guardrails-canary"),
+                  "the canary's identity for one's own schedule"),),
+            stopped_at=0,
+        ),
+        *(Chain(
+            f"canary-role-{name}",
+            "Whoever acts as the canary role (a broken identity policy, the worst case: allow "
+            "all) gets its heartbeat and nothing more.",
+            (Step(canary, request, gains),),
+            stopped_at=0,
+        ) for name, request, gains in (
+            ("widens-itself", Request("iam:PutRolePolicy", canary.arn), "an inline allow-all"),
+            ("tags-break-glass", Request("iam:TagRole", f"{ARN}:role/BreakGlassAdmin"),
+             "tags on an exempt role"),
+            ("tags-another-product-role",
+             Request("iam:TagRole", f"{ARN}:role/mfa-guardrails-forward-us-east-1"),
+             "tags on the forwarding role"),
+            ("disables-an-alert-rule", Request("events:DisableRule",
+             f"{EVENTS}:rule/mfa-guardrails-forward-mfa-removed"), "a muted forwarding rule"),
+            ("runs-instances", Request("ec2:RunInstances",
+             f"arn:aws:ec2:us-east-1:{MEMBER}:instance/*"), "compute"),
+            ("untags-itself", Request("iam:UntagRole", canary.arn), "a silenced heartbeat tag"),
+        )),
     ]  # fmt: skip
 
 
@@ -410,6 +438,7 @@ def runbook_chains(security_account: str) -> list[Chain]:
     break_glass_in_security = _session(_role("BreakGlassAdmin", account=sec))
     notifier = _session(_role("mfa-guardrails-notifier", account=sec))
     forwarder = _session(_role("mfa-guardrails-forward-us-east-1"))
+    canary = _session(_role("mfa-guardrails-canary"))
     operator = _session(_role("Developer", account=sec))
     root_alt = Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None)
     # An AssumeRoot session: the guardrails must not stand in the way of its task policies
@@ -526,6 +555,10 @@ def runbook_chains(security_account: str) -> list[Chain]:
             Step(control_tower, Request("cloudtrail:PutEventSelectors",
                  f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/aws-controltower-BaselineTrail"),
                  "trail"),
+        ), None),
+        Chain("canary-heartbeat", "The canary schedule's role tags its own role, in a member "
+              "inside a target OU.", (
+            Step(canary, Request("iam:TagRole", canary.arn), "the heartbeat"),
         ), None),
         Chain("alert-path-works", "The alert path uses its own resources.", (
             Step(forwarder, Request("events:PutEvents",

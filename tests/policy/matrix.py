@@ -134,6 +134,10 @@ REQUESTS = (
     _r("start-trail-logging", "cloudtrail:StartLogging",
        f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail"),
     _r("leave-organization", "organizations:LeaveOrganization", "*", "guardrail"),
+    _r("write-heartbeat", "iam:TagRole", f"{ARN}:role/mfa-guardrails-canary", "heartbeat",
+       "guardrail"),
+    _r("tag-notifier-role", "iam:TagRole", f"{ARN}:role/mfa-guardrails-notifier", "guardrail"),
+    _r("tag-team-role", "iam:TagRole", f"{ARN}:role/team-app"),
 )  # fmt: skip
 
 # What a Force-MFA holder that is an IAM user may do without MFA, by how it signed in.
@@ -176,6 +180,10 @@ def expected(p: Principal, r: NamedRequest, exempt: Exempt) -> tuple[bool, str]:
                 if CONSOLE_BOOTSTRAP in groups else "Force-MFA: everything else needs MFA"
             )
         return True, f"Force-MFA {bootstrap}: what a first device or an MFA session needs"
+    if exempt.canary(p):
+        if "heartbeat" in groups and r.request.resource == p.arn:
+            return True, "the canary tags its own role: the heartbeat"
+        return False, "guardrail protection: the canary role does nothing but its heartbeat"
     if not p.allow_all:
         if CONSOLE_BOOTSTRAP in groups or "own-removal" in groups:
             return True, "Force-MFA grants self-service on one's own user"

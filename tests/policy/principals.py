@@ -78,9 +78,14 @@ class Exempt:
 
     def deployer(self, arn: str) -> bool:
         return _matches(arn, self.deployers)
+    # The canary role: may tag itself with the heartbeat, and do nothing else at all.
+    canaries: tuple[str, ...] = ()
 
     def guardrail_admin(self, p: Principal) -> bool:
         return not p.subject_to_scps or _matches(p.arn, self.guardrail_admins)
+
+    def canary(self, p: Principal) -> bool:
+        return p.subject_to_scps and _matches(p.arn, self.canaries)
 
     def device_and_contact_admin(self, p: Principal) -> bool:
         return not p.subject_to_scps or _matches(p.arn, self.device_and_contact_admins)

@@ -179,6 +179,7 @@ def protected_resources(
     # A few of each kind: every rule or queue of ours is protected by the same name pattern.
     found = {key: list({r.resource: r for r in rs}.values())[:3] for key, rs in found.items()}
     add("iam", "role", f"{ARN}:role/mfa-guardrails-forward-eu-west-1")
+    add("iam", "role", f"{ARN}:role/mfa-guardrails-canary")
     add("iam", "role", f"{ARN}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a")
     for pattern in identities:
         arn = concrete(pattern)
@@ -249,7 +250,7 @@ def protection_cells(
                 if action.service == "sts" and not exempt.deployer(resource):
                     continue  # who assumes any other protected role: its trust policy decides
                 request = Request(action.id, resource, template.context, p.account)
-                admin = guardrail_admin[p]
+                admin = _may_change(p, action.id, resource, guardrail_admin[p], exempt)
                 if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
                     admin = admin and device_admin[p]
                 if action.id in MFA_DEVICE_ENROLMENT:  # on another user: nobody
@@ -260,6 +261,14 @@ def protection_cells(
                     continue  # an exempt user still signs in with MFA (Force-MFA)
                 yield SweepCell("b:protected" if not admin else "c:admins-can", p, request, admin)
         yield from _device_and_contact_cells(action, principals, device_admin)
+
+
+def _may_change(p: Principal, action: str, resource: str, admin: bool, exempt: Exempt) -> bool:
+    """Whether ``p`` may change a protected resource before the device rules: a guardrail
+    administrator may; the canary role only tags itself (its heartbeat)."""
+    if exempt.canary(p):
+        return action == "iam:TagRole" and resource == p.arn
+    return admin
 
 
 def _device_and_contact_cells(
@@ -359,6 +368,9 @@ def main() -> int:
     return 1 if failed else 0
 
 
+# The canary role, as the product promises to let it tag itself (README, "How you know it
+# works").
+CANARY_ROLES = ("arn:aws:iam::*:role/mfa-guardrails-canary",)
 # The StackSet execution roles, as the product promises to exempt them (README).
 STACKSET_ROLES = (
     "arn:aws:iam::*:role/stacksets-exec-*",
@@ -373,10 +385,11 @@ def context_of(config: Any) -> tuple[Exempt, tuple[str, ...], list[Principal]]:
                         *config.guardrail_automation_arns)  # fmt: skip
     device_admins = (*config.break_glass_principal_arns, *config.admin_principal_arns)
     deployers = (*STACKSET_ROLES, *config.guardrail_automation_arns)
-    exempt = Exempt(guardrail_admins, device_admins, deployers)
+    exempt = Exempt(guardrail_admins, device_admins, deployers, CANARY_ROLES)
     base = base_principals(
         security_account=config.security_account_id,
         exempt_patterns={
+            "canary": CANARY_ROLES,
             "stackset": STACKSET_ROLES,
             "break-glass": config.break_glass_principal_arns,
             "admin": config.admin_principal_arns,

@@ -23,6 +23,10 @@ PRODUCT_PREFIX = "mfa-guardrails-"
 """Every resource of this product is named with this prefix (constructs_lib/naming.py, repeated
 here because the runtime ships alone; a test keeps them equal)."""
 MFA_REQUIRED_GROUP = "MfaRequired"
+CANARY_ROLE_NAME = f"{PRODUCT_PREFIX}canary"
+"""The role the canary schedule tags, as itself, every interval: the heartbeat's IAM write."""
+HEARTBEAT_TAG_KEY = f"{PRODUCT_PREFIX}heartbeat"
+"""The tag the canary writes; its value is the schedule's scheduled time."""
 CONFIG_RULE_PREFIX = PRODUCT_PREFIX
 """Config rules of this product are named with this prefix."""
 
@@ -298,6 +302,8 @@ class Entry(NamedTuple):
     alerting_account_only: bool = False  # about the notifier, its topics and key: not forwarded
     # A service that records the same API under two names (Identity Center's directory).
     also_from: tuple[tuple[str, str], ...] = ()  # (EventBridge source, eventSource)
+    # The canary's own event: recorded as proof the path works, never published to humans.
+    heartbeat: bool = False
 
     def conditions(self) -> tuple[Condition, ...]:
         """Every condition of the pattern: source, detail-type, event source and names, match."""
@@ -1074,6 +1080,25 @@ ENTRIES: tuple[Entry, ...] = (
         what_to_do="If the key is the alerting key (see its aliases), cancel the deletion "
         "(aws kms cancel-key-deletion) or enable it, restore the policy by redeploying, and "
         "treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="heartbeat",
+        **_IAM,
+        event_names=("TagRole",),
+        match=(
+            Equals(("detail", "requestParameters", "roleName"), (CANARY_ROLE_NAME,)),
+            Equals(("detail", "userIdentity", "sessionContext", "sessionIssuer", "userName"),
+                   (CANARY_ROLE_NAME,)),
+        ),
+        shows=(("role", ("requestParameters", "roleName")),),
+        heartbeat=True,
+        severity=Severity.LOW,
+        title="Heartbeat: the canary's IAM write travelled the whole alert path",
+        why="Not an alert: the notifier records it. The canary schedule tags its own role every "
+        "hour, so CloudTrail, forwarding, the rules and the notifier are proven alive; an "
+        "account whose heartbeats stop is named on the operations topic.",
+        what_to_do="Nothing. If the operations topic reports an account silent, run "
+        "`python -m mfa_guardrails.readiness` there: the prerequisites name what broke.",
     ),
     Entry(
         id="mfa-required-membership-removed",

@@ -8,6 +8,9 @@ The pipeline is three small pure functions and a tiny handler:
 * :meth:`Message.publish_args` renders the SNS ``Publish`` call;
 * :func:`handler` publishes to ``TOPIC_ARN`` and lets a failure raise, so Lambda's asynchronous
   retries and then the on-failure queue (which alarms) take over: an alert is never dropped.
+  The canary's heartbeat is the one event that is not published: :func:`record_heartbeat` writes
+  the account's last heartbeat to ``HEARTBEAT_TABLE``, where the heartbeat monitor looks for
+  accounts gone silent.
 
 Every field of an event is untrusted: it may be missing, null, of the wrong type, unicode or huge.
 An event that matches no entry, or is not an object at all, still produces one message, carrying
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, tools)
     from .catalog import (
         ENTRIES,
+        HEARTBEAT_TAG_KEY,
         MISSING,
         PHONE,
         RULE_OWNER,
@@ -42,6 +47,7 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
     from catalog import (  # type: ignore[import-not-found,no-redef]
         ENTRIES,
+        HEARTBEAT_TAG_KEY,
         MISSING,
         PHONE,
         RULE_OWNER,
@@ -56,6 +62,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
     from phone import phone_problem  # type: ignore[import-not-found,no-redef]
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
 
 SUBJECT_LIMIT = 99  # SNS: "less than 100 characters", ASCII, no line breaks
@@ -399,6 +406,58 @@ def sns_client(region: str) -> SNSClient:
     return boto3.client("sns", region_name=region)
 
 
+@cache
+def dynamodb_client(region: str) -> DynamoDBClient:
+    import boto3
+
+    return boto3.client("dynamodb", region_name=region)
+
+
+class Heartbeat(NamedTuple):
+    """What the heartbeat table keeps per account: when its canary fired and when it arrived."""
+
+    account: str
+    scheduled_time: str  # the schedule's <aws.scheduler.scheduled-time>, from the tag's value
+    received_time: str
+    latency_seconds: float | None  # scheduled -> received: the whole path, CloudTrail included
+
+    def item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "account": {"S": self.account},
+            "lastHeartbeat": {"S": self.received_time},
+            "scheduledTime": {"S": self.scheduled_time},
+        }
+        if self.latency_seconds is not None:
+            item["latencySeconds"] = {"N": f"{self.latency_seconds:.0f}"}
+        return item
+
+
+def heartbeat_of(event: dict[str, Any], now: datetime) -> Heartbeat:
+    """The heartbeat in a canary event (the account the event came from, never the caller's
+    claim in the request)."""
+    detail = _obj(event.get("detail"))
+    account = _text(event.get("account") or detail.get("recipientAccountId"), 32) or "unknown"
+    scheduled = ""
+    tags = _obj(detail.get("requestParameters")).get("tags")
+    for tag in tags if isinstance(tags, list) else ():
+        if isinstance(tag, dict) and tag.get("key") == HEARTBEAT_TAG_KEY:
+            scheduled = _text(tag.get("value"), 64)
+    try:
+        latency: float | None = (now - datetime.fromisoformat(scheduled)).total_seconds()
+    except (ValueError, TypeError):  # unparsable or without a zone: still a heartbeat
+        latency = None
+    received = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Heartbeat(account, scheduled, received, latency)
+
+
+def record_heartbeat(event: dict[str, Any], table: str) -> Heartbeat:
+    """Write the account's heartbeat; a failure raises, so the event retries like an alert."""
+    heartbeat = heartbeat_of(event, datetime.now(UTC))
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    dynamodb_client(region).put_item(TableName=table, Item=heartbeat.item())
+    return heartbeat
+
+
 def build_message(event: Any) -> Message:
     """Classify and format; a formatter bug still yields an (unrecognized) alert, never nothing."""
     try:
@@ -407,8 +466,22 @@ def build_message(event: Any) -> Message:
         return _unrecognized(event, note=f"The notifier failed to format this event: {error!r}")
 
 
+def _is_heartbeat(event: dict[str, Any]) -> bool:
+    try:
+        entry = classify(event)
+    except Exception:  # a classifier bug: let build_message turn it into an alert
+        return False
+    return entry is not None and entry.heartbeat
+
+
 def handler(event: Any, context: Any) -> dict[str, str]:
     """Lambda entry point: publish one message for ``event``; raise if publishing fails."""
+    table = os.environ.get("HEARTBEAT_TABLE")
+    if table and isinstance(event, dict) and _is_heartbeat(event):
+        heartbeat = record_heartbeat(event, table)
+        print(json.dumps({"heartbeat": heartbeat.account,
+                          "latency_seconds": heartbeat.latency_seconds}))  # fmt: skip
+        return {"heartbeat": heartbeat.account}
     topic_arn = os.environ["TOPIC_ARN"]
     message = build_message(event)
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None

@@ -1,0 +1,1 @@
+"""Lambda code of the heartbeat monitor (standard library and boto3 only)."""
