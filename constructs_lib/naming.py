@@ -5,3 +5,6 @@ MFA_REQUIRED_GROUP = "MfaRequired"
 # Every CloudFormation stack of the product is named so (the StackSet's instances are named
 # StackSet-<stack set name>-<id> by CloudFormation).
 STACK_NAME_PREFIX = "MfaGuardrails"
+# The read-only role the organization readiness report assumes in every account (a plain name:
+# the report's CLI imports it without aws_cdk).
+READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"

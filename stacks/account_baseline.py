@@ -13,6 +13,7 @@ from constructs_lib.alerting.construct import ALERT_TOPIC_NAME, EVENTS_REGION
 from constructs_lib.canary import Canary, CanaryProps
 from constructs_lib.detective import DetectiveControls, DetectiveControlsProps
 from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
+from constructs_lib.readiness_reader import ReadinessReader, ReadinessReaderProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
 
 _FREQUENCIES = {
@@ -45,6 +46,13 @@ def detective_props(
     )
 
 
+def readiness_reader_props(config: GuardrailsConfig) -> ReadinessReaderProps:
+    """The organization report runs in the security account (the delegated administrator,
+    which may list the accounts)."""
+    assert config.security_account_id is not None  # config requires it in this topology
+    return ReadinessReaderProps(trusted_account_id=config.security_account_id)
+
+
 class AccountBaselineStack(Stack):
     """Force-MFA policy and group, the MFA Config rules and the recovery-readiness check, for
     one account (single-account topology, or the management account), in the home region."""
@@ -55,6 +63,10 @@ class AccountBaselineStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.force_mfa = ForceMfa(self, "ForceMfa", props=force_mfa_props(config))
         self.canary = Canary(self, "Canary", props=CanaryProps())
+        if config.topology is Topology.ORGANIZATION:  # the management account, in the report
+            self.readiness_reader = ReadinessReader(
+                self, "ReadinessReader", props=readiness_reader_props(config)
+            )
         # Its readiness rule also checks this account's part of the alert path: the alerting
         # rules and topic in us-east-1 (single account), or its forwarding rules (management).
         single = config.topology is Topology.SINGLE_ACCOUNT

@@ -14,9 +14,10 @@ from constructs_lib.canary import Canary, CanaryProps
 from constructs_lib.detective import DetectiveControls
 from constructs_lib.force_mfa import ForceMfa
 from constructs_lib.forwarding import EventForwarding, EventForwardingProps
+from constructs_lib.readiness_reader import ReadinessReader
 from constructs_lib.regional import deploy_only_in
 from mfa_guardrails.config import GuardrailsConfig
-from stacks.account_baseline import detective_props, force_mfa_props
+from stacks.account_baseline import detective_props, force_mfa_props, readiness_reader_props
 from stacks.alerting import forwarded_patterns
 
 CENTRAL_BUS_NAME = "mfa-guardrails-central"
@@ -54,6 +55,10 @@ class MemberBaselineStack(StackSetStack):
         # The heartbeat: an IAM write (recorded in us-east-1 whatever the caller's region), so
         # one schedule per account, next to the other global resources.
         deploy_only_in(Canary(self, "Canary", props=CanaryProps()), config.home_region)
+        deploy_only_in(
+            ReadinessReader(self, "ReadinessReader", props=readiness_reader_props(config)),
+            config.home_region,
+        )
         # In every watched region (the StackSet's regions): IAM, account and root sign-in events
         # arrive in us-east-1 only, but IAM users' console sign-ins, AssumeRoot calls and changes
         # to trails and recorders are recorded where they happen; a rule where nothing arrives

@@ -73,9 +73,11 @@ BAD_CONTEXT = {"mfa-guardrails:target-regions": "us-east-1,mars-1", "topology": 
 BAD_TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic",
                                         "Properties": {"NoSuchProperty": 1}}}}  # fmt: skip
 ORG_LINT = pytest.StashKey[Job]()
+ORG_SCENARIO = pytest.StashKey[tuple[Job, Path]]()
 
 
-_WAITS_FOR = {"main_job", "org_lint", "bad_template_lint", "bad_config_app", "detective_lint"}
+_WAITS_FOR = {"main_job", "org_lint", "bad_template_lint", "bad_config_app", "detective_lint",
+              "org_scenario"}  # fmt: skip
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -98,6 +100,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "PATH": "/usr/bin:/bin",
             "CDK_OUTDIR": str(folder / "cdk.out"),
         })  # fmt: skip
+    if any("org_scenario" in getattr(item, "fixturenames", ()) for item in items):
+        outdir = Path(tempfile.mkdtemp(prefix="org-scenario-"))
+        config.stash[ORG_SCENARIO] = (Job("-m", "tests.org_scenario", str(outdir)), outdir)
     if any("main_job" in getattr(item, "fixturenames", ()) for item in items):
         outdir = Path(tempfile.mkdtemp(prefix="main-job-")) / "cdk.out"
         config.stash[MAIN_JOB] = Job(
@@ -113,6 +118,18 @@ def bad_config_app(request: pytest.FixtureRequest) -> Job:
 @pytest.fixture(scope="session")
 def bad_template_lint(request: pytest.FixtureRequest) -> Job:
     return request.config.stash[BAD_TEMPLATE_LINT]
+
+
+@pytest.fixture(scope="session")
+def org_scenario(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The organization readiness report on 50+ simulated accounts (tests/org_scenario.py):
+    what it printed and wrote, with the personas of the accounts."""
+    job, outdir = request.config.stash[ORG_SCENARIO]
+    code, _, err = job.wait()
+    assert code == 0, err[-3000:]
+    scenario: dict[str, Any] = json.loads((outdir / "scenario.json").read_text())
+    scenario["outdir"] = str(outdir)
+    return scenario
 
 
 @pytest.fixture(scope="session")

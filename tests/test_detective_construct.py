@@ -13,6 +13,8 @@ assertions, the cdk-nag report and cfn-lint all read the same assembly:
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,13 +252,21 @@ def test_role_has_exactly_the_needed_permissions(synth: Assembly) -> None:
     }
 
 
-def test_code_is_the_runtime_folder_as_a_plain_asset(synth: Assembly) -> None:
+def test_code_is_the_runtime_folder_with_the_shared_phone_check(synth: Assembly) -> None:
+    """The runtime, the notifier's phone.py and phonenumbers (local bundling, no Docker), and
+    importable as the Lambda code root: the phone check finds phonenumbers there."""
     manifest = json.loads((synth.outdir / "Home.assets.json").read_text())
     (asset,) = [f for f in manifest["files"].values() if f["source"]["packaging"] == "zip"]
     folder = synth.outdir / asset["source"]["path"]
     assert sorted(p.name for p in folder.iterdir()) == [
-        "__init__.py", "handler.py", "prerequisites.py", "readiness.py"
+        "__init__.py", "handler.py", "phone.py", "phonenumbers", "prerequisites.py",
+        "readiness.py",
     ]
+    code = ("import sys; sys.path.insert(0, '.'); import handler, readiness; "
+            "print(readiness.check_phone('+44 (0)20 7946 0958').headline)")
+    result = subprocess.run([sys.executable, "-I", "-c", code], cwd=folder, capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert result.stdout.strip() == "phone: drop trunk prefix"
 
 
 # ---------------------------------------------------------------------------------------------

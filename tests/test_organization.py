@@ -68,10 +68,13 @@ def test_stack_set_template_is_the_baseline_and_environment_agnostic(
 ) -> None:
     text = json.dumps(stack_set_template)
     assert "111111111111" not in text  # the management account
-    # The only fixed places are the central bus (a fact of the configuration) and the home-region
-    # condition; everything else resolves in the member account and region.
+    # The only fixed places are the central bus and the account the readiness reader trusts
+    # (facts of the configuration: the security account) and the home-region condition;
+    # everything else resolves in the member account and region.
     central_bus = "arn:aws:events:us-east-1:222222222222:event-bus/mfa-guardrails-central"
+    report_account = '":iam::222222222222:root"'
     rest = text.replace(central_bus, "").replace('{"Ref": "AWS::Region"}, "us-east-1"', "")
+    rest = rest.replace(report_account, "")
     assert "us-east-1" not in rest
     assert "222222222222" not in rest
     types = {r["Type"] for r in stack_set_template["Resources"].values()}

@@ -13,21 +13,13 @@ the construct refuses any other concrete region (:func:`check_region`).
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-import jsii
 from aws_cdk import (
     Acknowledgment,
-    AssetHashType,
-    BundlingOptions,
-    DockerImage,
     Duration,
-    ILocalBundling,
     Stack,
     Token,
     Validations,
@@ -51,26 +43,10 @@ from constructs_lib.alerting.runtime.catalog import ENTRIES, Entry
 from constructs_lib.event_patterns import l2_pattern, set_pattern
 from constructs_lib.lambda_dependencies import depend_on_role_policy_only
 from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.phone_bundling import code_with_phonenumbers
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 ALERT_TOPIC_NAME = f"{PRODUCT_PREFIX}alerts"
-
-
-@jsii.implements(ILocalBundling)
-class RuntimeWithPhonenumbers:
-    """The Lambda asset: the runtime folder plus the pure-Python ``phonenumbers`` package
-    (phonenumberslite, a pinned dependency) copied from the installed one. Local bundling, so
-    synth needs neither Docker nor a network."""
-
-    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
-        shutil.copytree(RUNTIME_DIR, output_dir, dirs_exist_ok=True, ignore=ignore)
-        spec = importlib.util.find_spec("phonenumbers")
-        if spec is None or spec.origin is None:
-            raise RuntimeError("phonenumbers is not installed: run `make setup`")
-        shutil.copytree(Path(spec.origin).parent, Path(output_dir) / "phonenumbers",
-                        dirs_exist_ok=True, ignore=ignore)  # fmt: skip
-        return True
 EVENTS_REGION = "us-east-1"
 RULE_MAX_EVENT_AGE = Duration.hours(4)
 NOTIFIER_MAX_EVENT_AGE = Duration.hours(1)
@@ -262,18 +238,8 @@ class Alerting(Construct):
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(
-                str(RUNTIME_DIR),
-                exclude=["__pycache__", "*.pyc", ".mypy_cache"],
-                # phonenumbers comes with the runtime, copied from this venv: no Docker, no pip.
-                asset_hash_type=AssetHashType.OUTPUT,
-                bundling=BundlingOptions(
-                    image=DockerImage.from_registry("none"),
-                    # jsii calls try_bundle(output_dir, options); the typed stub spells the options
-                    # out as keywords, hence the cast.
-                    local=cast(ILocalBundling, RuntimeWithPhonenumbers()),
-                ),
-            ),
+            # phonenumbers comes with the runtime, copied from this venv: no Docker, no pip.
+            code=code_with_phonenumbers(RUNTIME_DIR),
             role=role,
             log_group=log_group,
             memory_size=256,

@@ -39,6 +39,7 @@ from constructs_lib.detective.runtime.handler import (
     ORGANIZATION_WIDE_ENV,
 )
 from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.phone_bundling import code_with_phonenumbers
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 READINESS_RULE_NAME = f"{PRODUCT_PREFIX}recovery-readiness"
@@ -49,6 +50,14 @@ SECURITY_ACCOUNT_INFORMATION_PROVIDED = "SECURITY_ACCOUNT_INFORMATION_PROVIDED"
 READINESS_ACCOUNT_ACTIONS = ("account:GetContactInformation", "account:GetAlternateContact")
 READINESS_IAM_USER_ACTIONS = ("iam:GetLoginProfile", "iam:ListMFADevices")
 READINESS_UNSCOPED_ACTIONS = ("iam:GetAccountSummary", "iam:ListUsers", "config:PutEvaluations")
+# Who would be locked out under enforce (readiness reports: runtime/readiness.py LockoutScope).
+READINESS_LOCKOUT_ACTIONS = ("iam:ListGroupsForUser", "iam:ListAccessKeys",
+                             "iam:GetAccessKeyLastUsed", "iam:GetRole")  # fmt: skip
+# Read-only calls of runtime/prerequisites.py (the alert path: trail, recorder, rules).
+PREREQUISITE_ACTIONS = (
+    "cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
+    "config:DescribeConfigurationRecorderStatus", "events:ListRules",
+)  # fmt: skip
 
 
 def _organization_statements() -> list[iam.PolicyStatement]:
@@ -73,9 +82,7 @@ def _prerequisite_statements(props: DetectiveControlsProps) -> list[iam.PolicySt
     statements = [
         iam.PolicyStatement(
             sid="ReadAlertPathPrerequisites",
-            actions=["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus",
-                     "cloudtrail:GetEventSelectors", "config:DescribeConfigurationRecorderStatus",
-                     "events:ListRules"],
+            actions=list(PREREQUISITE_ACTIONS),
             resources=["*"],
         ),
     ]  # fmt: skip
@@ -280,7 +287,8 @@ class DetectiveControls(Construct):
             runtime=lambda_.Runtime.PYTHON_3_14,
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(str(RUNTIME_DIR), exclude=["__pycache__", "*.pyc"]),
+            # The contact-phone check shares the notifier's phone.py and phonenumbers.
+            code=code_with_phonenumbers(RUNTIME_DIR),
             # An immutable reference, not the Role construct: CustomRule would attach
             # AWSConfigRulesExecutionRole (config:Put*, config:Get*, s3:GetObject on every
             # Config bucket) to a mutable role, and Function's dependency on the Role construct

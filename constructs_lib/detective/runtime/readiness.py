@@ -13,7 +13,12 @@ What is checked, and why each one matters for recovery:
 * the root user has MFA, or has no credentials at all (centralized root access deleted the
   password and keys: nothing is left to protect, so that is COMPLIANT, not a finding);
 * every IAM user with a console password has MFA, and at least two devices: one device is a single
-  point of failure (IAM allows up to eight per user).
+  point of failure (IAM allows up to eight per user);
+* on request (:class:`LockoutScope`, the readiness reports before ``enforce``): nobody Force-MFA
+  holds would be locked out. An IAM user in a Force-MFA group whose access keys were used
+  recently needs an MFA device the CLI can use (``sts:GetSessionToken`` takes a TOTP code, so a
+  virtual or hardware TOTP device; security keys and passkeys work in the console only); a
+  configured role used recently loses every session assumed without MFA.
 
 Every function is pure apart from the read-only API calls made on the clients passed in. A call
 that is denied (``AccessDenied``/``AccessDeniedException``) turns only its own finding into
@@ -28,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -36,6 +42,8 @@ USER_RESOURCE_TYPE = "AWS::IAM::User"
 MAX_MFA_DEVICES = 8  # IAM: up to eight MFA devices per user (and per root user)
 MAX_E164_DIGITS = 15  # ITU-T E.164: country code + national number, at most 15 digits
 MIN_PHONE_DIGITS = 7  # shorter than any full international number (e.g. Niue: +683 + 4 digits)
+MFA_REQUIRED_GROUP = "MfaRequired"
+FIDO_SERIAL_MARKER = ":u2f/"  # arn:aws:iam::<account>:u2f/user/<name>/<key>: console only
 
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -92,12 +100,36 @@ class AccountApi(Protocol):
 
 
 class IamApi(Protocol):
-    """The four read-only calls of the ``iam`` client this module makes."""
+    """The read-only calls of the ``iam`` client this module makes (the last four only for a
+    :class:`LockoutScope`)."""
 
     def get_account_summary(self, *args: Any, **kwargs: Any) -> Any: ...
     def list_users(self, *args: Any, **kwargs: Any) -> Any: ...
     def get_login_profile(self, *args: Any, **kwargs: Any) -> Any: ...
     def list_mfa_devices(self, *args: Any, **kwargs: Any) -> Any: ...
+    def list_groups_for_user(self, *args: Any, **kwargs: Any) -> Any: ...
+    def list_access_keys(self, *args: Any, **kwargs: Any) -> Any: ...
+    def get_access_key_last_used(self, *args: Any, **kwargs: Any) -> Any: ...
+    def get_role(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockoutScope:
+    """Whom Force-MFA holds (``MfaRequired`` and the configured groups, the configured roles)
+    and how recent a use of an access key or role must be to count: the inputs of the question
+    "who would be locked out if ``enforce`` were on today?"."""
+
+    group_names: tuple[str, ...] = (MFA_REQUIRED_GROUP,)
+    role_names: tuple[str, ...] = ()
+    recent_days: int = 90
+    now: datetime | None = None  # None: the time of the check
+
+    def recent(self, when: Any) -> bool:
+        if not isinstance(when, datetime):
+            return False
+        now = self.now or datetime.now(UTC)
+        moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return now - moment <= timedelta(days=self.recent_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +184,19 @@ def mask_phone(phone: str) -> str:
     return "".join(out)
 
 
+def _diagnose_phone(number: str) -> Any:
+    """The shared phone diagnosis (constructs_lib/alerting/runtime/phone.py, copied into this
+    Lambda asset with ``phonenumbers``), imported on first use."""
+    if __package__:
+        from constructs_lib.alerting.runtime.phone import diagnose
+    else:  # pragma: no cover - in Lambda the runtime folder is the code root
+        from phone import diagnose  # type: ignore[import-not-found,no-redef]
+    return diagnose(number)
+
+
 def check_phone(phone: str | None, *, subject: str = "account") -> Finding:
-    """Is ``phone`` (the primary contact phone) a full E.164 number AWS's recovery call reaches?"""
+    """Is ``phone`` (the primary contact phone) a full E.164 number AWS's recovery call reaches,
+    and a valid number for its country (``phonenumbers``)?"""
 
     def bad(fix: str, headline: str) -> Finding:
         return Finding(
@@ -220,6 +263,26 @@ def check_phone(phone: str | None, *, subject: str = "account") -> Finding:
     for fails, fix, headline in rules:
         if fails:
             return bad(fix, headline)
+    found = _diagnose_phone(number)
+    if found is not None and found.problem == "invalid":
+        return bad(
+            f"contact phone {shown} is not a valid number for +{found.country_code} "
+            f"({found.region}), so the recovery call cannot reach it: check its length and "
+            f"area code, in {where}",
+            f"phone: invalid for +{found.country_code}",
+        )
+    if found is not None and found.problem == "trunk-prefix":
+        return bad(
+            f"contact phone {shown} keeps the national trunk prefix {found.trunk_prefix} after "
+            f"+{found.country_code}: drop it ({mask_phone(found.international)}), in {where}",
+            "phone: drop trunk prefix",
+        )
+    if found is not None:  # unparsable
+        return bad(
+            f"contact phone {shown} is not a number the recovery call can reach "
+            f"({found.detail}), in {where}",
+            "phone: not a number",
+        )
     return Finding(
         check="contact-phone",
         subject=subject,
@@ -432,8 +495,112 @@ def check_user(iam: IamApi, user: Mapping[str, Any]) -> Finding:
     )
 
 
-def check_users(iam: IamApi) -> list[Finding]:
-    """:func:`check_user` for every IAM user (iam:ListUsers, following its Marker)."""
+def cli_devices(devices: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Serials of the devices ``sts:GetSessionToken`` accepts a code from (TOTP: virtual or
+    hardware); FIDO security keys and passkeys (``:u2f/`` serials) work in the console only."""
+    return [str(d.get("SerialNumber", "")) for d in devices
+            if FIDO_SERIAL_MARKER not in str(d.get("SerialNumber", ""))]  # fmt: skip
+
+
+def _lockout(subject: str, status: Status, fix: str, headline: str) -> Finding:
+    return Finding(check="cli-lockout", subject=subject, status=status, fix=fix,
+                   headline=headline)  # fmt: skip
+
+
+def _last_key_use(iam: IamApi, name: str) -> datetime | None:
+    """When any active access key of ``name`` was last used (None: never, or no key)."""
+    last: datetime | None = None
+    for key in iam.list_access_keys(UserName=name).get("AccessKeyMetadata", []):
+        if key.get("Status") != "Active":
+            continue
+        used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+        when = used.get("AccessKeyLastUsed", {}).get("LastUsedDate")
+        if isinstance(when, datetime) and (last is None or when > last):
+            last = when
+    return last
+
+
+def check_user_lockout(iam: IamApi, user: Mapping[str, Any], scope: LockoutScope) -> Finding | None:
+    """Would ``enforce`` lock this user out of the CLI? None when Force-MFA does not hold it.
+
+    Force-MFA denies every call without MFA but the bootstrap set; from the CLI the only way to
+    MFA is ``sts:GetSessionToken`` with a TOTP code. So a user in a Force-MFA group whose access
+    key was used within ``scope.recent_days`` and who has no TOTP device is locked out; without
+    recent key use the console (where any device, FIDO included, works) is all they need.
+    """
+    name = str(user.get("UserName", "?"))
+    subject = f"user {name}"
+    step = "iam:ListGroupsForUser"
+    try:
+        groups = {g.get("GroupName") for g in
+                  iam.list_groups_for_user(UserName=name).get("Groups", [])}  # fmt: skip
+        held = sorted(groups & set(scope.group_names))
+        if not held:
+            return None
+        step = "iam:ListAccessKeys"
+        last_use = _last_key_use(iam, name)
+        step = "iam:ListMFADevices"
+        devices = iam.list_mfa_devices(UserName=name).get("MFADevices", [])
+    except Exception as error:
+        code = error_code(error)
+        if code is None:
+            raise
+        return unreadable("cli-lockout", subject, step, code)
+    usable = cli_devices(devices)
+    used = f"an access key used {last_use.date().isoformat()}" if last_use else ""
+    if not scope.recent(last_use):
+        return _lockout(subject, Status.COMPLIANT,
+                        f"in {', '.join(held)}, no access key used in {scope.recent_days} days: "
+                        "the console (any MFA device) is all this user needs",
+                        f"{name}: console only")  # fmt: skip
+    if usable:
+        return _lockout(subject, Status.COMPLIANT,
+                        f"{used}; can get an MFA session from the CLI with {usable[0]}",
+                        f"{name}: CLI MFA ok")  # fmt: skip
+    why = ("only security keys or passkeys, which the CLI cannot use" if devices
+           else "no MFA device")  # fmt: skip
+    return _lockout(
+        subject, Status.NON_COMPLIANT,
+        f"would be locked out of the CLI under enforce: in {', '.join(held)}, {used}, and "
+        f"{why}. Register a virtual or hardware TOTP device (aws iam "
+        "create-virtual-mfa-device, then enable-mfa-device) and call aws sts get-session-token "
+        "--serial-number ARN --token-code CODE; or move the workload to a role",
+        f"{name}: locked out of CLI",
+    )  # fmt: skip
+
+
+def check_role_lockout(iam: IamApi, role_name: str, scope: LockoutScope) -> Finding:
+    """A configured role (attach-to-role-names) used recently: under ``enforce`` every session
+    of it assumed without MFA is denied, so its callers must assume it with MFA first."""
+    subject = f"role {role_name}"
+    try:
+        role = iam.get_role(RoleName=role_name).get("Role", {})
+    except Exception as error:
+        code = error_code(error)
+        if code is None:
+            raise
+        if code == "NoSuchEntity":
+            return _lockout(subject, Status.NOT_APPLICABLE,
+                            "not in this account: nothing to lock out", f"{role_name}: absent")
+        return unreadable("cli-lockout", subject, "iam:GetRole", code)
+    last = role.get("RoleLastUsed", {}).get("LastUsedDate")
+    if not scope.recent(last):
+        return _lockout(subject, Status.COMPLIANT,
+                        f"not used in {scope.recent_days} days: nobody to lock out",
+                        f"{role_name}: unused")  # fmt: skip
+    return _lockout(
+        subject, Status.NON_COMPLIANT,
+        f"used {last.date().isoformat()}; under enforce every session of it assumed without "
+        "MFA is denied: make its callers assume it with MFA (aws sts assume-role "
+        "--serial-number ARN --token-code CODE, or mfa_serial in the CLI profile), or remove it "
+        "from attach-to-role-names",
+        f"{role_name}: callers need MFA",
+    )  # fmt: skip
+
+
+def check_users(iam: IamApi, lockout: LockoutScope | None = None) -> list[Finding]:
+    """:func:`check_user` for every IAM user (iam:ListUsers, following its Marker), and with a
+    ``lockout`` scope :func:`check_user_lockout` too."""
     findings: list[Finding] = []
     kwargs: dict[str, Any] = {}
     while True:
@@ -445,14 +612,21 @@ def check_users(iam: IamApi) -> list[Finding]:
                 raise
             findings.append(unreadable("user-mfa", "IAM users", "iam:ListUsers", code))
             return findings
-        findings.extend(check_user(iam, user) for user in page.get("Users", []))
+        for user in page.get("Users", []):
+            findings.append(check_user(iam, user))
+            if lockout is not None and (held := check_user_lockout(iam, user, lockout)):
+                findings.append(held)
         if not page.get("IsTruncated"):
             return findings
         kwargs = {"Marker": page["Marker"]}
 
 
 def evaluate_account(
-    clients: Clients, account_id: str | None = None, *, require_operations_contact: bool = False
+    clients: Clients,
+    account_id: str | None = None,
+    *,
+    require_operations_contact: bool = False,
+    lockout: LockoutScope | None = None,
 ) -> list[Finding]:
     """Every readiness finding for one account.
 
@@ -460,8 +634,10 @@ def evaluate_account(
     and IAM users. A member ``account_id`` (organization topology: the security or
     delegated-admin account checking each member) is passed through to the Account API
     (``account:GetContactInformation --account-id``), and only the contact checks run: the IAM
-    checks would need a role in the member account, which is not provisioned yet. Do not pass
-    the caller's own id: the Account API rejects the management account's own ``AccountId``.
+    checks would need a role in the member account (the organization report assumes the
+    readiness reader role there and passes None). Do not pass the caller's own id: the Account
+    API rejects the management account's own ``AccountId``. ``lockout`` adds who would be
+    locked out under ``enforce`` (users and configured roles).
     """
     findings = [
         check_contact_phone(clients.account, account_id),
@@ -471,5 +647,8 @@ def evaluate_account(
         findings.append(check_alternate_contact(clients.account, "OPERATIONS", account_id))
     if account_id is None:
         findings.append(check_root_mfa(clients.iam))
-        findings.extend(check_users(clients.iam))
+        findings.extend(check_users(clients.iam, lockout))
+        if lockout is not None:
+            findings.extend(check_role_lockout(clients.iam, name, lockout)
+                            for name in lockout.role_names)  # fmt: skip
     return findings
