@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 CONFIG ?=
 CDK := $(if $(CONFIG),MFA_GUARDRAILS_CONFIG=$(abspath $(CONFIG)) )npx --no-install cdk
 
-.PHONY: setup synth test sweep bench diff deploy clean tools preflight
+.PHONY: setup synth test sweep bench diff deploy clean tools preflight org-readiness
 
 tools:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mfa-guardrails needs Python >= 3.11 (found " + sys.version.split()[0] + "): install it and make sure python3 points to it")'
@@ -69,6 +69,12 @@ deploy: setup
 ## admin, SCP slots, Chatbot), with the deploying account's credentials; CONFIG=path.json as above.
 preflight: setup
 	$(PY) -m mfa_guardrails.preflight $(if $(CONFIG),--config $(CONFIG))
+
+## Who would be locked out, in every account, before enforce: run with the security account's
+## credentials; writes readiness/report.{json,csv,sarif,html}.
+org-readiness: setup
+	$(PY) -m mfa_guardrails.org_readiness $(if $(CONFIG),--config $(CONFIG)) \
+	  $(foreach kind,json csv sarif html,--$(kind) readiness/report.$(kind))
 
 bench: setup
 	$(PY) bench/run.py

@@ -8,7 +8,7 @@ single-account report and the Config rule (``constructs_lib/detective/runtime``:
 recovery phone, root and users' MFA, who would be locked out under ``enforce``, the alert path's
 trail and recorder). One implementation, so the three cannot disagree.
 
-Accounts are checked concurrently (``--concurrency``, 16 by default) with botocore's adaptive
+Accounts are checked concurrently (``--concurrency``, 32 by default) with botocore's adaptive
 retries on throttling; an account whose role is missing or refuses this account, or whose calls
 fail, is a finding for that account and never stops the run; Ctrl-C stops it and still writes
 what was checked, marked partial. A progress bar on a terminal, plain lines otherwise (CI).
@@ -53,7 +53,7 @@ EXIT_READY = 0
 EXIT_NOT_READY = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERRUPTED = 130
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32  # bench/org_readiness.py: 500 accounts in under a minute
 MAX_ATTEMPTS = 8  # botocore adaptive retries: throttling is waited out, not reported
 SESSION_NAME = "mfa-guardrails-readiness"
 

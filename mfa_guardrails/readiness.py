@@ -9,7 +9,11 @@ credentials, read-only, before anything is enforced. Prints a table of findings,
 NON_COMPLIANT or INSUFFICIENT_DATA, 2 when the checks could not run at all (no credentials).
 
 ``--account-id`` checks a member account's contacts from the management or delegated-admin
-account (``account:GetContactInformation --account-id``); the IAM checks then do not run.
+account (``account:GetContactInformation --account-id``); the IAM checks then do not run. For
+every account of an organization at once, use ``python -m mfa_guardrails.org_readiness``.
+
+It also says who would be locked out if ``enforce`` were on today (``MfaRequired`` and, with
+``--config``, the configured groups and roles): the same checks as the organization report.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TextIO
 
 from constructs_lib.detective.runtime.prerequisites import (
@@ -28,7 +33,15 @@ from constructs_lib.detective.runtime.prerequisites import (
     PrerequisiteClients,
     evaluate_prerequisites,
 )
-from constructs_lib.detective.runtime.readiness import Clients, Finding, evaluate_account, worst
+from constructs_lib.detective.runtime.readiness import (
+    MFA_REQUIRED_GROUP,
+    Clients,
+    Finding,
+    LockoutScope,
+    evaluate_account,
+    worst,
+)
+from mfa_guardrails.config import ConfigError, effective_context, load_config
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
@@ -50,6 +63,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "recover from a lost MFA device (the recovery-readiness Config rule, run locally).",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--config", type=Path, help="the configuration file (make CONFIG=…): "
+                        "its attach-to-group-names and attach-to-role-names are checked for "
+                        "lock-outs too")  # fmt: skip
     parser.add_argument(
         "--require-operations-contact",
         action="store_true",
@@ -107,6 +123,14 @@ def main(
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     try:
+        config = load_config(effective_context({}, args.config))
+    except ConfigError as error:
+        print(error, file=err)
+        return EXIT_CANNOT_RUN
+    lockout = LockoutScope(group_names=(MFA_REQUIRED_GROUP, *config.attach_to_group_names),
+                           role_names=config.attach_to_role_names)  # fmt: skip
+
+    try:
         if session is None:
             import boto3
 
@@ -119,6 +143,7 @@ def main(
             Clients.from_session(session, region),
             member,
             require_operations_contact=args.require_operations_contact,
+            lockout=lockout,
         )
         if member is None:  # the alert path of the account these credentials are in
             path = AlertPath(alert_topic_arn=args.alert_topic_arn)

@@ -50,6 +50,11 @@ CHECKS = {
     "make deploy": (["make", "-n", "deploy"], "cdk deploy --all --require-approval broadening"),
     "make deploy APPROVAL=never": (
         ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),
+    "make org-readiness CONFIG=examples/organization.json": (
+        ["make", "-n", "org-readiness", "CONFIG=examples/organization.json"],
+        "-m mfa_guardrails.org_readiness --config examples/organization.json"),
+    "python -m mfa_guardrails.org_readiness --config team.json --ou ou-ab12-workload1 --html "
+    "r.html": ([sys.executable, "-m", "mfa_guardrails.org_readiness", "--help"], "--html FILE"),
     "python -m mfa_guardrails.readiness": (
         [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
     "python -m mfa_guardrails.replay": (
@@ -143,3 +148,14 @@ def test_readme_summary_is_what_the_main_job_prints(main_job: Job) -> None:
             continue
         assert line in printed[position:], line
         position = printed.index(line, position) + 1
+
+
+def test_readme_org_readiness_sample_is_the_golden_output() -> None:
+    """The sample summary in README's rollout section is what the renderer prints (the golden
+    output of tests/test_org_readiness.py), indented as the list item it sits in."""
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- org-readiness-sample: start -->", "<!-- org-readiness-sample: end -->"
+    block = readme[readme.index(start) + len(start):readme.index(end)]
+    shown = block.split("```\n", 1)[1].rsplit("   ```", 1)[0]
+    golden = (ROOT / "tests" / "golden" / "org_report.txt").read_text()
+    assert [line.removeprefix("   ") for line in shown.splitlines()] == golden.splitlines()

@@ -25,6 +25,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import boto3
@@ -35,7 +37,7 @@ from botocore.stub import Stubber
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from moto import mock_aws
-from moto.iam.models import AccountSummary, iam_backends
+from moto.iam.models import AccessKeyLastUsed, AccountSummary, iam_backends
 
 from constructs_lib.detective.runtime.readiness import (
     Clients,
@@ -609,3 +611,27 @@ def test_cli_starts_without_aws_cdk_or_boto3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_cli_names_who_would_be_locked_out(aws: AwsAccount) -> None:
+    """The single-account report runs the organization report's lock-out check: a user in
+    MfaRequired whose key was used recently, without a TOTP device, would lose the CLI."""
+    ready(aws).user("bob", console=False)
+    aws.iam.create_group(GroupName="MfaRequired")
+    aws.iam.add_user_to_group(GroupName="MfaRequired", UserName="bob")
+    key = aws.iam.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
+    iam_backends[ACCOUNT]["aws"].access_keys[key].last_used = AccessKeyLastUsed(
+        timestamp=datetime.now(UTC) - timedelta(days=2), service="s3", region="us-east-1")
+    code, out, _ = run_cli("--json", session=Session(aws))
+    assert code == cli.EXIT_NOT_READY
+    (bob,) = [f for f in json.loads(out)["findings"] if f["check"] == "cli-lockout"]
+    assert bob["status"] == "NON_COMPLIANT"
+    assert "would be locked out of the CLI under enforce" in bob["fix"]
+
+
+def test_cli_refuses_a_bad_config_file(tmp_path: Path) -> None:
+    bad = tmp_path / "team.json"
+    bad.write_text('{"mfa-guardrails:enforcement": "enforced"}')
+    code, _, err = run_cli("--config", str(bad), session=None)
+    assert code == cli.EXIT_CANNOT_RUN
+    assert "mfa-guardrails:enforcement" in err
