@@ -24,7 +24,7 @@ import argparse
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ from constructs_lib.detective.runtime.prerequisites import (
     EVENTS_REGION,
     AlertPath,
     PrerequisiteClients,
+    all_pages,
     evaluate_prerequisites,
 )
 from constructs_lib.detective.runtime.readiness import (
@@ -92,16 +93,6 @@ class OrgReport:
 # ---------------------------------------------------------------------------------------------
 
 
-def _pages(call: Callable[..., Any], key: str, **request: Any) -> Iterator[dict[str, Any]]:
-    token: str | None = None
-    while True:
-        page = call(**request, **({"NextToken": token} if token else {}))
-        yield from page.get(key, [])
-        token = page.get("NextToken")
-        if not token:
-            return
-
-
 def list_accounts(
     organizations: Any, *, ou_ids: Sequence[str] = (), account_ids: Sequence[str] = ()
 ) -> list[Account]:
@@ -112,12 +103,12 @@ def list_accounts(
     found: list[Account] = []
     while start:
         parent, path = start.pop()
-        for account in _pages(organizations.list_accounts_for_parent, "Accounts",
+        for account in all_pages(organizations.list_accounts_for_parent, "Accounts",
                               ParentId=parent):  # fmt: skip
             # Organizations replaces Status with State (2025): read whichever is there.
             if account.get("State", account.get("Status")) == "ACTIVE":
                 found.append(Account(account["Id"], account.get("Name", ""), path))
-        start += [(ou["Id"], f"{path}/{ou.get('Name', ou['Id'])}") for ou in _pages(
+        start += [(ou["Id"], f"{path}/{ou.get('Name', ou['Id'])}") for ou in all_pages(
             organizations.list_organizational_units_for_parent, "OrganizationalUnits",
             ParentId=parent,
         )]  # fmt: skip
@@ -194,8 +185,9 @@ def _unreachable(account: Account, report_account: str, code: str) -> Finding:
         subject=f"account {account.id}",
         status=Status.INSUFFICIENT_DATA,
         fix=f"cannot assume {role} ({code}): the member StackSet has not reached this account "
-        f"yet (or it sits outside the target OUs), or the role does not trust "
-        f"{report_account}; run the report from the security account, and deploy the member "
+        f"yet (or it sits outside the target OUs), or the role does not trust this caller in "
+        f"{report_account}: run the report from the security account as a break-glass or admin "
+        "principal (break-glass-principal-arns, admin-principal-arns), and deploy the member "
         "baseline to this account",
         headline="reader role not assumable",
     )

@@ -48,9 +48,11 @@ def detective_props(
 
 def readiness_reader_props(config: GuardrailsConfig) -> ReadinessReaderProps:
     """The organization report runs in the security account (the delegated administrator,
-    which may list the accounts)."""
+    which may list the accounts), as one of its break-glass or admin principals: they already
+    hold the recovery powers, and nobody else there learns which users are weakest."""
     assert config.security_account_id is not None  # config requires it in this topology
-    return ReadinessReaderProps(trusted_account_id=config.security_account_id)
+    return ReadinessReaderProps(trusted_account_id=config.security_account_id,
+                                trusted_principal_arns=config.exempt_admin_arns)  # fmt: skip
 
 
 class AccountBaselineStack(Stack):

@@ -92,17 +92,31 @@ def _item(aws: dict[str, Any], account: str) -> dict[str, Any]:
 # --- the notifier's half --------------------------------------------------------------------
 
 
+def _at(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_a_heartbeat_is_recorded_and_never_published(aws: dict[str, Any]) -> None:
     event = copy.deepcopy(SAMPLE)
-    scheduled = datetime.now(UTC) - timedelta(minutes=4)
-    event["detail"]["requestParameters"]["tags"][0]["value"] = scheduled.strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
+    now = datetime.now(UTC)
+    event["time"] = _at(now - timedelta(minutes=1))
+    event["detail"]["requestParameters"]["tags"][0]["value"] = _at(now - timedelta(minutes=4))
     assert notifier.handler(event, None) == {"heartbeat": "111122223333"}
     item = _item(aws, "111122223333")
+    assert item["lastHeartbeat"]["S"] == event["time"]  # CloudTrail's moment, not arrival
     assert item["scheduledTime"]["S"] == event["detail"]["requestParameters"]["tags"][0]["value"]
-    assert 239 <= int(item["latencySeconds"]["N"]) <= 300  # the whole path, CloudTrail included
+    assert 239 <= int(item["latencySeconds"]["N"]) <= 300  # the path, CloudTrail included
     assert _messages(aws) == []
+
+
+def test_a_late_heartbeat_never_makes_an_account_look_younger(aws: dict[str, Any]) -> None:
+    """A heartbeat replayed from a dead-letter queue hours later carries its own time: it cannot
+    hide that the account went silent since, nor overwrite a newer one."""
+    newer, older = copy.deepcopy(SAMPLE), copy.deepcopy(SAMPLE)
+    newer["time"], older["time"] = "2026-11-30T11:00:41Z", "2026-11-30T09:00:41Z"
+    notifier.handler(newer, None)
+    notifier.handler(older, None)
+    assert _item(aws, "111122223333")["lastHeartbeat"]["S"] == "2026-11-30T11:00:41Z"
 
 
 @pytest.mark.parametrize("tags", [None, [], "oops", [{"key": "mfa-guardrails-heartbeat"}],
@@ -117,10 +131,34 @@ def test_a_heartbeat_with_a_strange_tag_still_counts(aws: dict[str, Any], tags: 
     assert "latencySeconds" not in _item(aws, "111122223333")
 
 
-def test_a_heartbeat_without_an_account_is_recorded_as_unknown(aws: dict[str, Any]) -> None:
+@pytest.mark.parametrize("damage", ["no-account", "short-account", "other-caller-account",
+                                    "other-issuer-account", "other-recipient", "no-time",
+                                    "bad-time"])  # fmt: skip
+def test_a_heartbeat_that_cannot_be_genuine_is_an_alert_not_a_record(
+    aws: dict[str, Any], damage: str
+) -> None:
+    """Forged to make a silent account look alive, or damaged: published, never recorded."""
     event = copy.deepcopy(SAMPLE)
-    del event["account"], event["detail"]["recipientAccountId"]
-    assert notifier.handler(event, None) == {"heartbeat": "unknown"}
+    detail = event["detail"]
+    if damage == "no-account":
+        del event["account"]
+    elif damage == "short-account":
+        event["account"] = detail["recipientAccountId"] = "1111"
+    elif damage == "other-caller-account":
+        detail["userIdentity"]["accountId"] = "999999999999"
+    elif damage == "other-issuer-account":
+        detail["userIdentity"]["sessionContext"]["sessionIssuer"]["accountId"] = "999999999999"
+    elif damage == "other-recipient":
+        detail["recipientAccountId"] = "999999999999"
+    elif damage == "no-time":
+        del event["time"]
+    else:
+        event["time"] = "half past eleven"
+    result = notifier.handler(event, None)
+    assert result["alert"] == "unrecognized"
+    (message,) = _messages(aws)
+    assert "someone forged it" in message["Message"]
+    assert aws["dynamodb"].scan(TableName=TABLE)["Items"] == []
 
 
 def test_a_look_alike_from_another_caller_is_no_heartbeat() -> None:

@@ -31,6 +31,11 @@ def _check(role: dict[str, Any] | None) -> None:
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRole"
     assert json.dumps(trust["Principal"]).count(f":iam::{SECURITY}:root") == 1
+    # Not the whole security account: its break-glass and admin principals only.
+    assert trust["Condition"] == {"ArnLike": {"aws:PrincipalArn": [
+        *ORGANIZATION_EXAMPLE["mfa-guardrails:break-glass-principal-arns"],
+        *ORGANIZATION_EXAMPLE["mfa-guardrails:admin-principal-arns"],
+    ]}}  # fmt: skip
     (policy,) = role["Policies"]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Effect"] == "Allow"

@@ -4,8 +4,10 @@
 It may make exactly the calls of the readiness checks (contacts, root and users' MFA, who would be
 locked out, the alert path's trail and recorder), each read-only, and is trusted by one account
 only: the one that runs the report (the security account, the organization's delegated
-administrator, which may list the accounts). Named with the product prefix, so the guardrail SCP
-keeps anyone in the member from widening its trust or permissions.
+administrator, which may list the accounts), and there only by the given principals (its
+break-glass and admin principals): what it reads is a list of the weakest users of every
+account. Named with the product prefix, so the guardrail SCP keeps anyone in the member from
+widening its trust or permissions.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ READER_ACTIONS = (
 
 @dataclass(frozen=True, kw_only=True)
 class ReadinessReaderProps:
-    """``trusted_account_id``: the only account whose principals may assume the role."""
+    """``trusted_account_id``: the only account whose principals may assume the role;
+    ``trusted_principal_arns``: ARN patterns of the principals there that may (empty: any
+    principal of that account its own policies let assume roles)."""
 
     trusted_account_id: str
+    trusted_principal_arns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (len(self.trusted_account_id) == 12 and self.trusted_account_id.isdigit()):
@@ -57,7 +62,10 @@ class ReadinessReader(Construct):
             self,
             "Role",
             role_name=READINESS_READER_ROLE_NAME,
-            assumed_by=iam.AccountPrincipal(props.trusted_account_id),
+            assumed_by=iam.AccountPrincipal(props.trusted_account_id).with_conditions(
+                {"ArnLike": {"aws:PrincipalArn": list(props.trusted_principal_arns)}}
+            ) if props.trusted_principal_arns else iam.AccountPrincipal(
+                props.trusted_account_id),
             description="mfa-guardrails: read-only readiness checks for the organization report",
             inline_policies={
                 "ReadinessChecks": iam.PolicyDocument(statements=[

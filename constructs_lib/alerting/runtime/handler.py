@@ -72,6 +72,11 @@ RAW_LIMIT_BYTES = 32 * 1024  # raw payload of an unrecognized event
 BODY_LIMIT_BYTES = 64 * 1024  # the body appears twice in the SNS message (default and https)
 CHAT_LIMIT = 3000  # characters of the body sent to Slack through AWS Chatbot
 
+FORGED_HEARTBEAT = (
+    "This looks like the canary's heartbeat but its account ids disagree, or it has no time: it "
+    "was not recorded. The canary never writes such an event; if nobody replayed a damaged one, "
+    "someone forged it to make a silent account look alive."
+)
 _CONTROL = dict.fromkeys((*range(32), *range(127, 160), 8232, 8233), " ")
 _ASSUME_ROOT = "AWS::STS::AssumeRoot"
 
@@ -414,17 +419,19 @@ def dynamodb_client(region: str) -> DynamoDBClient:
 
 
 class Heartbeat(NamedTuple):
-    """What the heartbeat table keeps per account: when its canary fired and when it arrived."""
+    """What the heartbeat table keeps per account: when CloudTrail recorded its canary's write
+    (the event's own time, so a heartbeat replayed late proves nothing about now) and how long
+    the path took from the schedule to the notifier."""
 
     account: str
+    event_time: str  # ISO 8601, UTC, "Z": compares as text
     scheduled_time: str  # the schedule's <aws.scheduler.scheduled-time>, from the tag's value
-    received_time: str
-    latency_seconds: float | None  # scheduled -> received: the whole path, CloudTrail included
+    latency_seconds: float | None
 
     def item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
             "account": {"S": self.account},
-            "lastHeartbeat": {"S": self.received_time},
+            "lastHeartbeat": {"S": self.event_time},
             "scheduledTime": {"S": self.scheduled_time},
         }
         if self.latency_seconds is not None:
@@ -432,58 +439,91 @@ class Heartbeat(NamedTuple):
         return item
 
 
-def heartbeat_of(event: dict[str, Any], now: datetime) -> Heartbeat:
-    """The heartbeat in a canary event (the account the event came from, never the caller's
-    claim in the request)."""
+def _utc(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+def heartbeat_of(event: dict[str, Any], now: datetime) -> Heartbeat | None:
+    """The heartbeat in a canary event, or None when it cannot be one: the event's account must
+    be an account id that the caller, its session's issuer and CloudTrail's recipient all agree
+    on, and the event must have a time. None is published as an alert instead."""
     detail = _obj(event.get("detail"))
-    account = _text(event.get("account") or detail.get("recipientAccountId"), 32) or "unknown"
+    identity = _obj(detail.get("userIdentity"))
+    issuer = _obj(_obj(identity.get("sessionContext")).get("sessionIssuer"))
+    account = event.get("account")
+    claimed = {identity.get("accountId"), issuer.get("accountId"), detail.get("recipientAccountId")}
+    recorded = _utc(event.get("time"))
+    if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+        return None
+    if claimed != {account} or recorded is None:
+        return None
     scheduled = ""
     tags = _obj(detail.get("requestParameters")).get("tags")
     for tag in tags if isinstance(tags, list) else ():
         if isinstance(tag, dict) and tag.get("key") == HEARTBEAT_TAG_KEY:
             scheduled = _text(tag.get("value"), 64)
-    try:
-        latency: float | None = (now - datetime.fromisoformat(scheduled)).total_seconds()
-    except (ValueError, TypeError):  # unparsable or without a zone: still a heartbeat
-        latency = None
-    received = now.isoformat(timespec="seconds").replace("+00:00", "Z")
-    return Heartbeat(account, scheduled, received, latency)
+    fired = _utc(scheduled)
+    latency = (now - fired).total_seconds() if fired is not None else None
+    event_time = recorded.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Heartbeat(account, event_time, scheduled, latency)
 
 
-def record_heartbeat(event: dict[str, Any], table: str) -> Heartbeat:
-    """Write the account's heartbeat; a failure raises, so the event retries like an alert."""
-    heartbeat = heartbeat_of(event, datetime.now(UTC))
+def record_heartbeat(heartbeat: Heartbeat, table: str) -> bool:
+    """Write the account's heartbeat unless a later one is there already (False then); any other
+    failure raises, so the event retries like an alert."""
     region = os.environ.get("AWS_REGION", "us-east-1")
-    dynamodb_client(region).put_item(TableName=table, Item=heartbeat.item())
-    return heartbeat
-
-
-def build_message(event: Any) -> Message:
-    """Classify and format; a formatter bug still yields an (unrecognized) alert, never nothing."""
+    client = dynamodb_client(region)
     try:
-        return format_message(event, classify(event))
+        client.put_item(
+            TableName=table, Item=heartbeat.item(),
+            ConditionExpression="attribute_not_exists(lastHeartbeat) OR lastHeartbeat < :t",
+            ExpressionAttributeValues={":t": {"S": heartbeat.event_time}},
+        )  # fmt: skip
+    except client.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def _classified(event: Any) -> Entry | Exception | None:
+    """The entry of ``event``, None, or the exception a classifier bug raised."""
+    try:
+        return classify(event)
+    except Exception as error:  # the alert must go out whatever the bug: build_message says so
+        return error
+
+
+def build_message(event: Any, classified: Entry | Exception | None = MISSING) -> Message:
+    """Format ``event`` as classified (classifying it unless given); a classifier or formatter
+    bug still yields an (unrecognized) alert, never nothing."""
+    try:
+        found = _classified(event) if classified is MISSING else classified
+        if isinstance(found, Exception):
+            raise found
+        return format_message(event, found)
     except Exception as error:  # the alert must go out whatever the bug
         return _unrecognized(event, note=f"The notifier failed to format this event: {error!r}")
 
 
-def _is_heartbeat(event: dict[str, Any]) -> bool:
-    try:
-        entry = classify(event)
-    except Exception:  # a classifier bug: let build_message turn it into an alert
-        return False
-    return entry is not None and entry.heartbeat
-
-
 def handler(event: Any, context: Any) -> dict[str, str]:
-    """Lambda entry point: publish one message for ``event``; raise if publishing fails."""
+    """Lambda entry point: publish one message for ``event``, or record a heartbeat; raise if
+    either fails (Lambda retries, then the on-failure queue)."""
+    classified = _classified(event)  # once per event: the hot path
     table = os.environ.get("HEARTBEAT_TABLE")
-    if table and isinstance(event, dict) and _is_heartbeat(event):
-        heartbeat = record_heartbeat(event, table)
-        print(json.dumps({"heartbeat": heartbeat.account,
-                          "latency_seconds": heartbeat.latency_seconds}))  # fmt: skip
-        return {"heartbeat": heartbeat.account}
+    if table and isinstance(classified, Entry) and classified.heartbeat:
+        heartbeat = heartbeat_of(event, datetime.now(UTC))
+        if heartbeat is not None:
+            newest = record_heartbeat(heartbeat, table)
+            print(json.dumps({"heartbeat": heartbeat.account, "newest": newest,
+                              "latency_seconds": heartbeat.latency_seconds}))  # fmt: skip
+            return {"heartbeat": heartbeat.account}
+        message = _unrecognized(event, note=FORGED_HEARTBEAT)
+    else:
+        message = build_message(event, classified)
     topic_arn = os.environ["TOPIC_ARN"]
-    message = build_message(event)
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
     response = sns_client(region or os.environ.get("AWS_REGION", "us-east-1")).publish(
         **message.publish_args(topic_arn)

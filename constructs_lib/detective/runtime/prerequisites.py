@@ -73,7 +73,7 @@ class PrerequisiteClients:
         )
 
 
-def _all(call: Any, key: str, **request: Any) -> list[dict[str, Any]]:
+def all_pages(call: Any, key: str, **request: Any) -> list[dict[str, Any]]:
     """Every item of a NextToken-paginated list call (works on clients and test doubles)."""
     items: list[dict[str, Any]] = []
     while True:
@@ -184,7 +184,8 @@ def check_rules(events: Any, buses: Sequence[str]) -> Finding:
     empty: list[str] = []
     try:
         for bus in buses:
-            rules = _all(events.list_rules, "Rules", NamePrefix=PRODUCT_PREFIX, EventBusName=bus)
+            rules = all_pages(events.list_rules, "Rules", NamePrefix=PRODUCT_PREFIX,
+                              EventBusName=bus)  # fmt: skip
             if not rules:
                 empty.append(bus)
             disabled += [rule["Name"] for rule in rules if rule.get("State") != "ENABLED"]
@@ -205,7 +206,8 @@ def check_subscriptions(sns: Any, topic_arn: str) -> Finding:
     """At least one confirmed subscription: an unconfirmed e-mail receives nothing."""
     check, subject = "alert-subscriptions", topic_arn.rsplit(":", 1)[-1]
     try:
-        subscriptions = _all(sns.list_subscriptions_by_topic, "Subscriptions", TopicArn=topic_arn)
+        subscriptions = all_pages(sns.list_subscriptions_by_topic, "Subscriptions",
+                                  TopicArn=topic_arn)  # fmt: skip
     except Exception as error:
         return _denied_or_raise(error, check, subject, "sns:ListSubscriptionsByTopic")
     confirmed = [s for s in subscriptions
