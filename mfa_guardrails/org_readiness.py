@@ -130,6 +130,7 @@ class Checks:
     home_region: str
     lockout: LockoutScope
     require_operations_contact: bool = False
+    require_hardware_root_mfa: bool = False
 
     @classmethod
     def from_config(cls, config: GuardrailsConfig) -> Checks:
@@ -140,6 +141,7 @@ class Checks:
                 role_names=config.attach_to_role_names,
             ),
             require_operations_contact=config.require_operations_contact,
+            require_hardware_root_mfa=config.require_hardware_root_mfa,
         )
 
 
@@ -215,6 +217,7 @@ def check_account(
         findings = evaluate_account(
             Clients.from_session(session, EVENTS_REGION),
             require_operations_contact=checks.require_operations_contact,
+            require_hardware_root_mfa=checks.require_hardware_root_mfa,
             lockout=checks.lockout,
         )
         findings += evaluate_prerequisites(

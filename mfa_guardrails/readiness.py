@@ -143,6 +143,7 @@ def main(
             Clients.from_session(session, region),
             member,
             require_operations_contact=args.require_operations_contact,
+            require_hardware_root_mfa=config.require_hardware_root_mfa,
             lockout=lockout,
         )
         if member is None:  # the alert path of the account these credentials are in

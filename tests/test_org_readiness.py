@@ -31,6 +31,7 @@ from constructs_lib.detective.runtime.readiness import (
     Status,
     check_phone,
     check_role_lockout,
+    check_root_hardware_mfa,
     check_root_mfa,
     check_user,
     check_user_lockout,
@@ -281,6 +282,14 @@ class _Iam:
     def get_account_summary(self, **_: Any) -> dict[str, Any]:
         return {"SummaryMap": self.summary}
 
+    def list_virtual_mfa_devices(self, **request: Any) -> dict[str, Any]:
+        """Two pages: a user's virtual device, then root's when its devices say so."""
+        if "Marker" not in request:
+            return {"VirtualMFADevices": [{"User": {"Arn": f"{ARN}:user/alice"}}],
+                    "IsTruncated": True, "Marker": "m"}  # fmt: skip
+        root = [{"User": {"Arn": f"{ARN}:root"}}] if "virtual-root" in self.devices else []
+        return {"VirtualMFADevices": root, "IsTruncated": False}
+
 
 def _lockout(iam: _Iam, name: str) -> Finding:
     found = check_user_lockout(iam, {"UserName": name}, SCOPE)  # type: ignore[arg-type]
@@ -296,6 +305,7 @@ def fixed_report() -> OrgReport:
         (Account("222222222222", "security", "Root"), [
             check_phone("+44 20 7946 0958"),
             check_root_mfa(_Iam(summary={"AccountMFAEnabled": 1})),  # type: ignore[arg-type]
+            check_root_hardware_mfa(_Iam(devices=("virtual-root",))),  # type: ignore[arg-type]
             _lockout(_Iam(groups=("MfaRequired",), key_days=1, devices=(totp,)), "alice"),
         ]),
         (Account("333333333333", "payments-prod", "Root/Workloads/Prod"), [
@@ -361,6 +371,20 @@ def test_run_returns_what_was_checked_when_interrupted() -> None:
     assert report.interrupted
     assert [r.account.id for r in report.accounts] == ["000000000001", "000000000002"]
     assert org_readiness.exit_code(report) == org_readiness.EXIT_INTERRUPTED
+
+
+def test_root_hardware_mfa_finds_a_virtual_root_device_on_any_page() -> None:
+    virtual = check_root_hardware_mfa(_Iam(devices=("virtual-root",)))  # type: ignore[arg-type]
+    assert (virtual.status, virtual.headline) == (Status.NON_COMPLIANT, "root MFA is virtual")
+    assert check_root_hardware_mfa(_Iam()).status is Status.COMPLIANT  # type: ignore[arg-type]
+
+    class Denied(_Iam):
+        def list_virtual_mfa_devices(self, **_: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "ListVirtualMFADevices")
+
+    denied = check_root_hardware_mfa(Denied())  # type: ignore[arg-type]
+    assert denied.status is Status.INSUFFICIENT_DATA
+    assert "needs iam:ListVirtualMFADevices" in denied.fix
 
 
 # --- "would be locked out", proven with the policy engine -------------------------------------

@@ -461,6 +461,7 @@ def test_user_listing_follows_markers() -> None:
             raise AssertionError("only called with a LockoutScope, which this test does not give")
 
         list_groups_for_user = list_access_keys = get_access_key_last_used = get_role = unused
+        list_virtual_mfa_devices = unused
 
     assert [f.resource_id for f in check_users(PagedIam())] == ["A", "B"]
 

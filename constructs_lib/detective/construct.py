@@ -52,7 +52,8 @@ READINESS_IAM_USER_ACTIONS = ("iam:GetLoginProfile", "iam:ListMFADevices")
 READINESS_UNSCOPED_ACTIONS = ("iam:GetAccountSummary", "iam:ListUsers", "config:PutEvaluations")
 # Who would be locked out under enforce (readiness reports: runtime/readiness.py LockoutScope).
 READINESS_LOCKOUT_ACTIONS = ("iam:ListGroupsForUser", "iam:ListAccessKeys",
-                             "iam:GetAccessKeyLastUsed", "iam:GetRole")  # fmt: skip
+                             "iam:GetAccessKeyLastUsed", "iam:GetRole",
+                             "iam:ListVirtualMFADevices")  # fmt: skip
 # Read-only calls of runtime/prerequisites.py (the alert path: trail, recorder, rules).
 PREREQUISITE_ACTIONS = (
     "cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",

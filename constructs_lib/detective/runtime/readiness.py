@@ -111,6 +111,7 @@ class IamApi(Protocol):
     def list_access_keys(self, *args: Any, **kwargs: Any) -> Any: ...
     def get_access_key_last_used(self, *args: Any, **kwargs: Any) -> Any: ...
     def get_role(self, *args: Any, **kwargs: Any) -> Any: ...
+    def list_virtual_mfa_devices(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -437,6 +438,37 @@ def check_root_mfa(iam: IamApi) -> Finding:
     )
 
 
+def check_root_hardware_mfa(iam: IamApi) -> Finding:
+    """Root's MFA is not a virtual device (Security Hub IAM.6, the managed rule
+    ROOT_ACCOUNT_HARDWARE_MFA_ENABLED): a virtual root device is listed among the account's
+    assigned virtual devices, with the root user's ARN."""
+    subject = "root user"
+    devices: list[Any] = []
+    kwargs: dict[str, Any] = {"AssignmentStatus": "Assigned"}
+    try:
+        while True:
+            page = iam.list_virtual_mfa_devices(**kwargs)
+            devices += page.get("VirtualMFADevices", [])
+            if not page.get("IsTruncated"):
+                break
+            kwargs["Marker"] = page["Marker"]
+    except Exception as error:
+        code = error_code(error)
+        if code is None:
+            raise
+        return unreadable("root-hardware-mfa", subject, "iam:ListVirtualMFADevices", code)
+    if any(str(d.get("User", {}).get("Arn", "")).endswith(":root") for d in devices):
+        return Finding(
+            check="root-hardware-mfa", subject=subject, status=Status.NON_COMPLIANT,
+            fix="root user's MFA is a virtual device (an app on a phone): register a hardware "
+            "device or a security key as root, then remove the virtual one (require-hardware-"
+            "root-mfa)",
+            headline="root MFA is virtual",
+        )  # fmt: skip
+    return Finding(check="root-hardware-mfa", subject=subject, status=Status.COMPLIANT,
+                   fix="root user has no virtual MFA device", headline="root MFA not virtual")
+
+
 def check_user(iam: IamApi, user: Mapping[str, Any]) -> Finding:
     """One IAM user: console password (GetLoginProfile; NoSuchEntity = none) and MFA devices."""
     name = str(user.get("UserName", "?"))
@@ -626,6 +658,7 @@ def evaluate_account(
     account_id: str | None = None,
     *,
     require_operations_contact: bool = False,
+    require_hardware_root_mfa: bool = False,
     lockout: LockoutScope | None = None,
 ) -> list[Finding]:
     """Every readiness finding for one account.
@@ -637,7 +670,8 @@ def evaluate_account(
     checks would need a role in the member account (the organization report assumes the
     readiness reader role there and passes None). Do not pass the caller's own id: the Account
     API rejects the management account's own ``AccountId``. ``lockout`` adds who would be
-    locked out under ``enforce`` (users and configured roles).
+    locked out under ``enforce`` (users and configured roles); ``require_hardware_root_mfa`` a
+    root MFA that is only a virtual device.
     """
     findings = [
         check_contact_phone(clients.account, account_id),
@@ -647,6 +681,8 @@ def evaluate_account(
         findings.append(check_alternate_contact(clients.account, "OPERATIONS", account_id))
     if account_id is None:
         findings.append(check_root_mfa(clients.iam))
+        if require_hardware_root_mfa:
+            findings.append(check_root_hardware_mfa(clients.iam))
         findings.extend(check_users(clients.iam, lockout))
         if lockout is not None:
             findings.extend(check_role_lockout(clients.iam, name, lockout)
