@@ -203,8 +203,13 @@ def check_account(
     report_account: str,
     checks: Checks,
 ) -> AccountResult:
-    """Every readiness finding of one account; anything that goes wrong becomes a finding."""
+    """Every readiness finding of one account; anything that goes wrong becomes a finding:
+    the role not assumable, or the checks failing once in (a call the retries did not save)."""
     started = time.perf_counter()
+
+    def result(findings: list[Finding]) -> AccountResult:
+        return AccountResult(account, tuple(findings), time.perf_counter() - started)
+
     try:
         if account.id == report_account:
             session = session_for(None)
@@ -214,6 +219,12 @@ def check_account(
                 RoleSessionName=SESSION_NAME,
             )["Credentials"]
             session = session_for(credentials)
+    except Exception as error:  # one account never stops the report
+        code = error_code(error)
+        if code is not None:
+            return result([_unreachable(account, report_account, code)])
+        return result([_failed(account, error)])
+    try:
         findings = evaluate_account(
             Clients.from_session(session, EVENTS_REGION),
             require_operations_contact=checks.require_operations_contact,
@@ -226,17 +237,18 @@ def check_account(
             AlertPath(),
         )  # fmt: skip
     except Exception as error:  # one account never stops the report
-        code = error_code(error)
-        if code is not None:
-            findings = [_unreachable(account, report_account, code)]
-        else:
-            findings = [Finding(
-                check="report-error", subject=f"account {account.id}",
-                status=Status.INSUFFICIENT_DATA, headline="check failed",
-                fix=f"the checks failed here with {type(error).__name__}: {error}; run the "
-                "report again (python -m mfa_guardrails.readiness in that account shows more)",
-            )]  # fmt: skip
-    return AccountResult(account, tuple(findings), time.perf_counter() - started)
+        return result([_failed(account, error)])
+    return result(findings)
+
+
+def _failed(account: Account, error: Exception) -> Finding:
+    reason = error_code(error) or f"{type(error).__name__}: {error}"
+    return Finding(
+        check="report-error", subject=f"account {account.id}",
+        status=Status.INSUFFICIENT_DATA, headline="check failed",
+        fix=f"the checks failed here ({reason}); run the report again (python -m "
+        "mfa_guardrails.readiness in that account shows more)",
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

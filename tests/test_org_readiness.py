@@ -218,6 +218,30 @@ def test_an_unexpected_error_in_one_account_is_a_finding_not_a_crash() -> None:
     assert "RuntimeError: boom" in finding.fix
 
 
+def test_a_failure_after_the_role_was_assumed_is_not_called_unreachable() -> None:
+    """Throttling the retries did not save, once inside: the checks failed, the role is fine."""
+
+    class Sts:
+        def assume_role(self, **_: Any) -> Any:
+            return {"Credentials": {"AccessKeyId": "A", "SecretAccessKey": "S",
+                                    "SessionToken": "T"}}  # fmt: skip
+
+    class Throttled:
+        region_name = "us-east-1"
+
+        def client(self, *_: Any, **__: Any) -> Any:
+            raise ClientError({"Error": {"Code": "Throttling"}}, "GetAccountSummary")
+
+    result = org_readiness.check_account(
+        Account("333333333333", "x", "Root"), sts=Sts(), session_for=lambda _: Throttled(),
+        report_account="222222222222",
+        checks=org_readiness.Checks(home_region="us-east-1", lockout=SCOPE),
+    )  # fmt: skip
+    (finding,) = result.findings
+    assert (finding.check, finding.status) == ("report-error", Status.INSUFFICIENT_DATA)
+    assert "the checks failed here (Throttling)" in finding.fix
+
+
 class _Stream(io.StringIO):
     def __init__(self, tty: bool) -> None:
         super().__init__()
