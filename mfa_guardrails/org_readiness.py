@@ -72,7 +72,6 @@ class Account:
 class AccountResult:
     account: Account
     findings: tuple[Finding, ...]
-    seconds: float
 
 
 @dataclass
@@ -85,7 +84,6 @@ class OrgReport:
     requested: int
     accounts: list[AccountResult] = field(default_factory=list)
     interrupted: bool = False
-    seconds: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,11 +203,6 @@ def check_account(
 ) -> AccountResult:
     """Every readiness finding of one account; anything that goes wrong becomes a finding:
     the role not assumable, or the checks failing once in (a call the retries did not save)."""
-    started = time.perf_counter()
-
-    def result(findings: list[Finding]) -> AccountResult:
-        return AccountResult(account, tuple(findings), time.perf_counter() - started)
-
     try:
         if account.id == report_account:
             session = session_for(None)
@@ -222,8 +215,8 @@ def check_account(
     except Exception as error:  # one account never stops the report
         code = error_code(error)
         if code is not None:
-            return result([_unreachable(account, report_account, code)])
-        return result([_failed(account, error)])
+            return AccountResult(account, (_unreachable(account, report_account, code),))
+        return AccountResult(account, (_failed(account, error),))
     try:
         findings = evaluate_account(
             Clients.from_session(session, EVENTS_REGION),
@@ -237,8 +230,8 @@ def check_account(
             AlertPath(),
         )  # fmt: skip
     except Exception as error:  # one account never stops the report
-        return result([_failed(account, error)])
-    return result(findings)
+        return AccountResult(account, (_failed(account, error),))
+    return AccountResult(account, tuple(findings))
 
 
 def _failed(account: Account, error: Exception) -> Finding:
@@ -295,7 +288,6 @@ def run(
     """Check ``accounts`` with at most ``concurrency`` in flight; Ctrl-C returns what is done."""
     report = OrgReport(generated_at=now(), report_account=report_account,
                        requested=len(accounts))  # fmt: skip
-    started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="readiness")
     futures: dict[Future[AccountResult], Account] = {pool.submit(check, a): a for a in accounts}
     done: dict[str, AccountResult] = {}
@@ -311,7 +303,6 @@ def run(
     else:
         pool.shutdown()
     report.accounts = [done[a.id] for a in accounts if a.id in done]
-    report.seconds = time.perf_counter() - started
     return report
 
 

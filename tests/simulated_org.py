@@ -82,9 +82,6 @@ class SimulatedOrg:
     latency: float = 0.0  # seconds added to every moto call (bench)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def account_of(self, persona: str) -> str:
-        return next(a for a, p in self.personas.items() if p == persona)
-
     def session_for(self, inner: Callable[[dict[str, str] | None], Any]) -> Callable[..., Any]:
         """The report's session factory, with this organization's doubles and hooks."""
 

@@ -351,7 +351,7 @@ def fixed_report() -> OrgReport:
     ]  # fmt: skip
     return OrgReport(
         generated_at=FIXED_NOW, report_account="222222222222", requested=4,
-        accounts=[AccountResult(a, tuple(f), 0.1) for a, f in accounts],
+        accounts=[AccountResult(a, tuple(f)) for a, f in accounts],
     )  # fmt: skip
 
 
@@ -389,7 +389,7 @@ def test_run_returns_what_was_checked_when_interrupted() -> None:
     def check(account: Account) -> AccountResult:
         if account.id.endswith("3"):
             raise KeyboardInterrupt
-        return AccountResult(account, (), 0.0)
+        return AccountResult(account, ())
 
     report = org_readiness.run(accounts, check, report_account="x", concurrency=1)
     assert report.interrupted
