@@ -20,6 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from constructs_lib.naming import CDK_DEFAULT_QUALIFIER
+
 CONTEXT_PREFIX = "mfa-guardrails:"
 # `make synth|diff|deploy CONFIG=path.json` hands the file to app.py through this variable.
 CONFIG_FILE_VARIABLE = "MFA_GUARDRAILS_CONFIG"
@@ -41,7 +43,7 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 # ASCII only: IAM names allow no other letters, and Python's \w would accept them.
 _PRINCIPAL_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov|-iso[a-z-]*)?:iam::(?:\d{12}|\*):(?:role|user)/"
-    r"(?:[\w+=,.@*-]+/)*[\w+=,.@*-]{1,128}$",
+    r"(?:[\w+=,.@*-]+/)*[\w+=,.@*?-]{1,128}$",
     re.ASCII,
 )
 _OU_OR_ROOT_ID = re.compile(r"^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
@@ -58,10 +60,16 @@ CONFIG_RULE_FREQUENCIES = (
     "One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours",
 )  # fmt: skip
 _CONFIG_RULE_FREQUENCY = re.compile("^(?:" + "|".join(CONFIG_RULE_FREQUENCIES) + ")$")
-CDK_DEFAULT_QUALIFIER = "hnb659fds"
+
 # An Identity Center in us-east-1 names its permission-set roles without a region segment
 # (role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_...): "/*/" would miss every one of them.
 _SSO_PATTERN_WITH_REGION_ONLY = re.compile(r"/sso\.amazonaws\.com/\*/")
+# A permission-set role is AWSReservedSSO_<permission set>_<suffix>, the suffix 16 hexadecimal
+# characters (IAM Identity Center user guide, "Referencing permission sets in resource policies"):
+# a "*" after the set's name also matches AdministratorAccess_<anything>, a permission set an
+# Identity Center delegated administrator could create. The suffix is matched by its length.
+PERMISSION_SET_SUFFIX = "?" * 16
+_PERMISSION_SET_PREFIX_GLOB = re.compile(r"AWSReservedSSO_[^/]*\*")
 # An exemption whose name is nothing but wildcards (role/*, user/*/*) exempts every identity.
 _BLANKET_NAME = re.compile(r":(?:role|user)/[*/]*$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
@@ -172,17 +180,26 @@ class GuardrailsConfig:
         return self.break_glass_principal_arns + self.admin_principal_arns
 
     @property
+    def bootstrap_protected_account(self) -> str | None:
+        """The account whose CDK bootstrap deploys our stacks under the SCPs (the security
+        account, unless it is the management account, which no SCP restricts)."""
+        account = self.security_account_id
+        return None if account is None or account == self.management_account_id else account
+
+    @property
     def guardrail_automation_arns(self) -> tuple[str, ...]:
         """Deployment roles besides the StackSet execution roles that may change the guardrails:
         the CDK bootstrap roles (default qualifier) of the security account, which deploy our
         alerting stack there (the only account of ours that SCPs cover), then the configured
         ones (Control Tower's or Landing Zone Accelerator's, a custom CDK qualifier's)."""
-        account = self.security_account_id
+        account = self.bootstrap_protected_account
         own: tuple[str, ...] = ()
-        if account is not None and account != self.management_account_id:
+        if account is not None:
+            # The publishing roles write the staging bucket, which no one else may.
             own = tuple(
                 f"arn:aws:iam::{account}:role/cdk-{CDK_DEFAULT_QUALIFIER}-{role}-{account}-*"
-                for role in ("cfn-exec-role", "deploy-role")
+                for role in ("cfn-exec-role", "deploy-role", "file-publishing-role",
+                             "image-publishing-role")
             )
         return own + self.automation_principal_arns
 
@@ -523,7 +540,7 @@ def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:
                     arn,
                     "exempts every role or user it reaches: the guardrails would stop nobody",
                     "name the identity, e.g. arn:aws:iam::*:role/BreakGlassAdmin (a * inside "
-                    "a name, like role/AWSReservedSSO_Admin_*, is fine)",
+                    "a name, like role/BreakGlass*, is fine)",
                 )
             elif _SSO_PATTERN_WITH_REGION_ONLY.search(arn):
                 problems.add(
@@ -531,8 +548,20 @@ def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:
                     arn,
                     "misses the permission-set roles of an Identity Center in us-east-1, whose "
                     "ARNs have no region segment (.../sso.amazonaws.com/AWSReservedSSO_...)",
-                    "write .../sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*, which "
-                    "matches both forms",
+                    "write .../sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_"
+                    f"{PERMISSION_SET_SUFFIX}, which matches both forms",
+                )
+            elif _PERMISSION_SET_PREFIX_GLOB.search(arn):
+                name = arn.rpartition("AWSReservedSSO_")[2].split("*")[0].rstrip("_")
+                problems.add(
+                    f"{CONTEXT_PREFIX}{key}[{index}]",
+                    arn,
+                    "matches every permission set whose name starts the same (an Identity Center "
+                    f"delegated administrator could create {name or '<name>'}_anything and be "
+                    "exempt)",
+                    f"name the permission set exactly and match AWS's 16-character suffix: "
+                    f".../sso.amazonaws.com/*AWSReservedSSO_{name or '<PermissionSet>'}_"
+                    f"{PERMISSION_SET_SUFFIX}",
                 )
 
 

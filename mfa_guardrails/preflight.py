@@ -27,9 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.naming import CDK_DEFAULT_QUALIFIER, PRODUCT_PREFIX
 from mfa_guardrails.config import (
-    CDK_DEFAULT_QUALIFIER,
     ConfigError,
     GuardrailsConfig,
     Topology,
@@ -46,11 +45,13 @@ BOOTSTRAP_VERSION_PARAMETER = f"/cdk-bootstrap/{CDK_DEFAULT_QUALIFIER}/version"
 MINIMUM_BOOTSTRAP_VERSION = 6
 STACKSETS_SERVICE = "member.org.stacksets.cloudformation.amazonaws.com"
 ACCOUNT_MANAGEMENT_SERVICE = "account.amazonaws.com"
-# Organizations' quota: at most 5 SCPs attached directly to a root, OU or account.
-MAX_SCPS_PER_TARGET = 5
-# account-protection and guardrail-protection (constructs_lib/scp/documents.py; importing it here
-# would start the CDK's Node.js process on every pre-flight: a test keeps the two equal).
-OUR_SCP_COUNT = 2
+# Organizations' quota: at most 10 SCPs attached directly to a root, OU or account (5 before
+# 15 May 2026; Organizations quotas page).
+MAX_SCPS_PER_TARGET = 10
+# account-protection, guardrail-protection and plane-protection (constructs_lib/scp/documents.py;
+# importing it here would start the CDK's Node.js process on every pre-flight: a test keeps the
+# two equal).
+OUR_SCP_COUNT = 3
 # AWS Chatbot's API answers in us-east-2 (and three other regions), whatever the channel's region.
 CHATBOT_API_REGION = "us-east-2"
 # Who else uses SCP slots, by the names their SCPs get.

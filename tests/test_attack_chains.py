@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policy.chains import Chain, attack_chains, runbook_chains, stopped_at
+from tests.policy.chains import (
+    Chain,
+    attack_chains,
+    plane_attack_chains,
+    plane_runbook_chains,
+    runbook_chains,
+    stopped_at,
+)
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet
 
-ATTACKS = attack_chains()
-RUNBOOKS = runbook_chains("222222222222")
+ATTACKS = attack_chains() + plane_attack_chains()
+RUNBOOKS = runbook_chains("222222222222") + plane_runbook_chains()
 
 
 def test_there_are_attacks_for_each_bypass() -> None:

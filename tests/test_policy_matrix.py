@@ -15,9 +15,18 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.naming import GUARDRAIL_TAG_KEY
 from constructs_lib.scp.construct import SCP_SIZE_BUDGET, SCP_SIZE_LIMIT, sizes
 from mfa_guardrails.config import ConfigError, load_config
-from tests.policy.chains import attack_chains, configured_group_chain, runbook_chains, stopped_at
+from mfa_guardrails.preflight import OUR_SCP_COUNT
+from tests.policy.chains import (
+    attack_chains,
+    configured_group_chain,
+    plane_attack_chains,
+    plane_runbook_chains,
+    runbook_chains,
+    stopped_at,
+)
 from tests.policy.engine import Engine
 from tests.policy.matrix import Cell, cells
 from tests.policy.policies import PolicySet, Request, mutations, resources_of
@@ -80,7 +89,8 @@ def test_cells_of_principal(kind: str, matrix: list[Cell], decisions: dict[str, 
 def _chain_requests() -> list[tuple[Principal, Request]]:
     return [
         (step.actor, step.request)
-        for chain in [*attack_chains(), *runbook_chains("222222222222")]
+        for chain in [*attack_chains(), *runbook_chains("222222222222"),
+                      *plane_attack_chains(), *plane_runbook_chains()]
         for step in chain.steps
         if not step.refused_by_aws
     ]
@@ -176,12 +186,14 @@ def test_each_scp_is_within_the_size_budget(policies: PolicySet) -> None:
 
 
 def test_scps_attach_to_targets_and_the_security_account(org_synth: Synthesized) -> None:
-    """Two SCPs (with FullAWSAccess, 3 of an OU's 5 slots), on the target OUs and on the security
-    account, which as delegated administrator could otherwise change members' contacts."""
+    """Three SCPs (with FullAWSAccess, 4 of an OU's 10 slots), on the target OUs and on the
+    security account, which as delegated administrator could otherwise change members' contacts;
+    each carries the tag by which plane-protection keeps delegated administrators off it."""
     management = org_synth.templates["MfaGuardrailsManagement"]
     scps = resources_of(management, "AWS::Organizations::Policy").values()
-    assert len(scps) == 2
+    assert len(scps) == OUR_SCP_COUNT == 3
     for props in scps:
+        assert props["Tags"] == [{"Key": GUARDRAIL_TAG_KEY, "Value": "true"}]
         assert props["TargetIds"] == [
             *ORGANIZATION["mfa-guardrails:target-ou-ids"],
             ORGANIZATION["mfa-guardrails:security-account-id"],
@@ -235,7 +247,7 @@ def test_identity_center_pattern_that_misses_us_east_1_is_refused() -> None:
     (problem,) = caught.value.problems
     assert problem.startswith(f"mfa-guardrails:admin-principal-arns[0] = {bad!r}")
     assert "Identity Center in us-east-1" in problem
-    assert "sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_*" in problem
+    assert "sso.amazonaws.com/*AWSReservedSSO_<PermissionSet>_????????????????" in problem
 
 
 @pytest.mark.parametrize(

@@ -219,7 +219,12 @@ class Alerting(Construct):
         return queue
 
     def _notifier(self, props: AlertingProps) -> lambda_.Function:
-        log_group = logs.LogGroup(self, "NotifierLogs", retention=props.log_retention)
+        log_group = logs.LogGroup(
+            self, "NotifierLogs", retention=props.log_retention,
+            # Named with the product prefix: the guardrail SCP protects it by that name (a
+            # CloudFormation-made name would let any admin delete the function's logs).
+            log_group_name=f"/aws/lambda/{PRODUCT_PREFIX}notifier",
+        )
         # An explicit role and log group instead of AWSLambdaBasicExecutionRole: the function may
         # write to its own log group only, and the managed policy's logs:* on every group is gone.
         role = iam.Role(

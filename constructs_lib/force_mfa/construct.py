@@ -25,38 +25,14 @@ from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_lib.force_mfa.actions import (
+    CONSOLE_ONLY_WITHOUT_MFA,
+    SELF_SERVICE_WITHOUT_MFA,
+    SELF_TARGETED_WITHOUT_MFA,
+)
 from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX
 
 MFA_PRESENT = "aws:MultiFactorAuthPresent"
-
-# Actions a user needs, before MFA, to see their own user and enrol a device or fix a password.
-SELF_SERVICE_WITHOUT_MFA = (
-    "iam:GetUser",
-    "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices",
-    "iam:CreateVirtualMFADevice",
-    "iam:EnableMFADevice",
-    "iam:ResyncMFADevice",
-    "iam:ChangePassword",
-    "iam:GetAccountPasswordPolicy",
-    "sts:GetSessionToken",
-)
-# Only ever from a console session: with long-term keys these would enrol an attacker's device.
-CONSOLE_ONLY_WITHOUT_MFA = (
-    "iam:CreateVirtualMFADevice",
-    "iam:EnableMFADevice",
-    "iam:ResyncMFADevice",
-    "iam:ChangePassword",
-)
-# The subset of the self-service that targets a user resource: only ever the caller's own user.
-SELF_TARGETED_WITHOUT_MFA = (
-    "iam:GetUser",
-    "iam:ListMFADevices",
-    "iam:EnableMFADevice",
-    "iam:ResyncMFADevice",
-    "iam:ChangePassword",
-)
-
 
 @dataclass(frozen=True, kw_only=True)
 class ForceMfaProps:
@@ -124,7 +100,7 @@ def force_mfa_statements() -> list[iam.PolicyStatement]:
     return [
         iam.PolicyStatement(
             sid="AllowViewOwnUserAndDevices",
-            actions=["iam:GetUser", "iam:ListMFADevices"],
+            actions=["iam:GetUser", "iam:ListMFADevices", "iam:GetMFADevice"],
             resources=own_user,
         ),
         iam.PolicyStatement(

@@ -117,7 +117,12 @@ class HeartbeatMonitor(Construct):
         self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(props.operations_topic))
 
     def _monitor(self, props: HeartbeatMonitorProps) -> lambda_.Function:
-        log_group = logs.LogGroup(self, "Logs", retention=props.log_retention)
+        log_group = logs.LogGroup(
+            self, "Logs", retention=props.log_retention,
+            # Named with the product prefix: the guardrail SCP protects it by that name (a
+            # CloudFormation-made name would let any admin delete the function's logs).
+            log_group_name=f"/aws/lambda/{PRODUCT_PREFIX}heartbeat-monitor",
+        )
         role = iam.Role(
             self,
             "Role",

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from aws_cdk import CfnTag
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
+from constructs_lib.naming import GUARDRAIL_TAG_KEY
 from constructs_lib.scp.documents import Exemptions, service_control_policies
 
-# Organizations' limit is 5,120 characters per SCP, whitespace included when the policy is saved
-# through an API (as CloudFormation does). The minified size keeps 10 % headroom for exempt-ARN
-# growth; and even serialized with a space after every separator, a policy must fit the limit.
-SCP_SIZE_LIMIT = 5120
-SCP_SIZE_BUDGET = 4608
+# Organizations' limit is 10,240 characters per SCP since 15 May 2026 (5,120 before; Organizations
+# quotas page), whitespace included when the policy is saved through an API (as CloudFormation
+# does). The minified size keeps 10 % headroom for exempt-ARN growth; and even serialized with a
+# space after every separator, a policy must fit the limit.
+SCP_SIZE_LIMIT = 10240
+SCP_SIZE_BUDGET = 9216
 
 
 def sizes(document: object) -> tuple[int, int]:
@@ -60,4 +63,7 @@ class MfaServiceControlPolicies(Construct):
                 type="SERVICE_CONTROL_POLICY",
                 content=policy.document,
                 target_ids=list(props.target_ids) if props.attach else None,
+                # The guardrail SCP protects a policy carrying this tag (its ARN has an id):
+                # a delegated administrator for policy management cannot detach or edit it.
+                tags=[CfnTag(key=GUARDRAIL_TAG_KEY, value="true")],
             )

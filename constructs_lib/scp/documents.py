@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from constructs_lib.alerting.runtime.catalog import CANARY_ROLE_NAME
-from constructs_lib.naming import MFA_REQUIRED_GROUP, PRODUCT_PREFIX, STACK_NAME_PREFIX
+from constructs_lib.force_mfa.actions import SELF_SERVICE_WITHOUT_MFA
+from constructs_lib.naming import (
+    CDK_DEFAULT_QUALIFIER,
+    GUARDRAIL_TAG_KEY,
+    MFA_REQUIRED_GROUP,
+    PRODUCT_PREFIX,
+    STACK_NAME_PREFIX,
+)
 
 Document = dict[str, Any]
 
@@ -42,9 +49,15 @@ ANY_IAM_USER = "arn:aws:iam::*:user/*"
 OWN_USER_ARNS = ("arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/*/${aws:username}")
 
 # What a member account's root user may still do under the lock-down: manage its own MFA devices,
-# including removing a lost one after signing in with alternative factors. Blocking these would
-# leave the root-MFA finding impossible to fix; account-protection keeps root off users' devices.
-ROOT_MFA_SELF_SERVICE = (
+# including removing a lost one after signing in with alternative factors, and read its recovery
+# contacts. Blocking these would leave the root-MFA finding impossible to fix; account-protection
+# keeps root off users' devices.
+ROOT_RECOVERY_SELF_SERVICE = (
+    # After recovering with alternative factors, root checks the e-mail and phone it recovered
+    # with (the runbook's last step): reading them changes nothing.
+    "account:GetContactInformation",
+    "account:GetAlternateContact",
+    "account:GetAccountInformation",
     "iam:CreateVirtualMFADevice",
     "iam:EnableMFADevice",
     "iam:ResyncMFADevice",
@@ -80,12 +93,47 @@ PRODUCT_RESOURCE_ARNS = (
 AWS_RESERVED_ROLES = "arn:aws:iam::*:role/aws-reserved/*"
 # What the alerts stand on, whoever owns it: without a logging trail EventBridge receives no
 # CloudTrail event, and without the recorder no Config rule evaluates. Config rule ARNs carry a
-# random id, not a name, so every rule is protected (as Control Tower's own guardrail does).
+# random id, not a name, and CloudFormation cannot tag a Config rule, so every rule is protected
+# (as Control Tower's own guardrail does).
 LIFELINE_ARNS = (
     "arn:aws:cloudtrail:*:*:trail/*",
     "arn:aws:config:*:*:config-rule/*",
     "arn:aws:config:*:*:configuration-recorder/*",
 )
+ANY_SCP = "arn:aws:organizations::*:policy/*/service_control_policy/*"
+ANY_ORGANIZATION_ROOT = "arn:aws:organizations::*:root/*"
+# Account-level switches that silence the alerts or lock people out, naming no resource: console
+# sign-in restricted to a network (root and break-glass included), a region enabled that has no
+# forwarding rules (or disabled under them).
+ACCOUNT_SWITCHES = (
+    "signin:PutConsoleAuthorizationConfiguration",
+    "signin:DeleteConsoleAuthorizationConfiguration",
+    "signin:PutResourcePermissionStatement",
+    "signin:DeleteResourcePermissionStatement",
+    "account:EnableRegion",
+    "account:DisableRegion",
+)
+# Re-encrypting the default bus with a key one then disables stops every rule on it.
+DEFAULT_EVENT_BUS = "arn:aws:events:*:*:event-bus/default"
+# Disabling the SCP policy type (a delegated administrator for policy management may, from a
+# member account) removes every SCP at once.
+POLICY_TYPE_CHANGES = ("organizations:DisablePolicyType", "organizations:EnablePolicyType")
+# The alert path's own traffic: who may publish an alert, read or feed a dead-letter queue,
+# invoke the notifier, or write the silence metric. Forged alerts carry an attacker's "what to
+# do"; a dead letter received and hidden, or deleted, is an alert lost.
+ALERT_PUBLISHING = ("sns:Publish",)
+DEAD_LETTER_INJECTION = ("sqs:SendMessage",)
+REPLAY = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "lambda:InvokeFunction",
+)
+PRODUCT_TOPICS = f"arn:aws:sns:*:*:{PRODUCT_PREFIX}*"
+PRODUCT_QUEUES = f"arn:aws:sqs:*:*:{PRODUCT_PREFIX}*"
+PRODUCT_FUNCTIONS = f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}*"
+# The heartbeat monitor's metric namespace: a metric written by anyone else would hide silence.
+METRIC_NAMESPACE = "mfa-guardrails"
 # What anyone may still do to a protected resource: read it, and use it as the alert path does
 # (forward events, publish alerts, encrypt, replay dead letters). Trust policies, which only the
 # guardrail administrators may change, decide who assumes a protected role.
@@ -95,6 +143,7 @@ READ_AND_USE = (
     "sts:*",
     "events:Describe*", "events:List*", "events:PutEvents",
     "lambda:Get*", "lambda:List*",
+    "lambda:InvokeFunction",  # replaying dead letters: confined to admins (plane-protection)
     "sns:Get*", "sns:List*", "sns:Publish",
     "sqs:Get*", "sqs:List*", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibility",
@@ -106,6 +155,11 @@ READ_AND_USE = (
     "config:StartConfigRulesEvaluation", "config:StartConfigurationRecorder",
     "cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*",
     "cloudformation:Describe*", "cloudformation:Get*", "cloudformation:List*",
+    "dynamodb:Describe*", "dynamodb:List*",
+    "logs:Describe*", "logs:Get*", "logs:List*", "logs:FilterLogEvents", "logs:StartQuery",
+    # The CDK bootstrap's bucket, parameter and repository, read by anyone who synthesizes.
+    "s3:GetObject", "s3:GetBucket*", "s3:ListBucket*", "ssm:GetParameter*",
+    "ecr:Describe*", "ecr:BatchGet*", "ecr:GetDownloadUrlForLayer", "ecr:List*",
 )  # fmt: skip
 # Changes that name no resource but silence the alerts or lift every guardrail at once.
 RESOURCELESS_LIFELINE_CHANGES = (
@@ -120,6 +174,12 @@ RESOURCELESS_LIFELINE_CHANGES = (
 # The canary role tags itself every interval (its heartbeat): the one change of a protected
 # resource a non-administrator makes, allowed to that role, on that role, and nothing more.
 CANARY_ROLE_ARN = f"arn:aws:iam::*:role/{CANARY_ROLE_NAME}"
+# The product's own roles (notifier, heartbeat monitor, readiness, forwarding, reader, canary) do
+# their work on protected resources: heartbeats in the table, their functions' log writes. Their
+# grants are their only limit: creating a role of that name, changing its trust or policies, and
+# passing it to a service are themselves protected changes (tests/policy/runtime.py proves every
+# grant of every role of ours is allowed under both SCPs).
+PRODUCT_RUNTIME_ROLE_ARNS = f"arn:aws:iam::*:role/{PRODUCT_PREFIX}*"
 HEARTBEAT_WRITE = "iam:TagRole"
 POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
@@ -137,12 +197,15 @@ class Exemptions:
 
     ``break_glass`` and ``automation`` (with the StackSet execution roles) are the guardrail
     administrators: the only principals that may change a protected resource or identity.
-    ``admins`` may, besides them, remove lost MFA devices and fix recovery contacts.
+    ``admins`` may, besides them, remove lost MFA devices, fix recovery contacts and replay dead
+    letters. ``bootstrap_account``: the account whose CDK bootstrap deploys our stacks under the
+    SCPs (the security account); its bucket, roles and stack are protected like our own.
     """
 
     break_glass: tuple[str, ...]
     admins: tuple[str, ...]
     automation: tuple[str, ...]
+    bootstrap_account: str | None = None
 
     @property
     def device_and_contact_admins(self) -> tuple[str, ...]:
@@ -153,10 +216,40 @@ class Exemptions:
         return (*STACKSET_EXECUTION_ROLE_ARNS, *self.break_glass, *self.automation)
 
     @property
+    def exempt_users(self) -> tuple[str, ...]:
+        """Exempt patterns that name IAM users: unlike roles, a user signs in by itself."""
+        return tuple(a for a in (*self.guardrail_admins, *self.admins) if ":user/" in a)
+
+    @property
     def protected_identities(self) -> tuple[str, ...]:
-        """Every exempt identity, and every name an exemption matches: changing one, or creating
-        one where it does not exist yet, is how a principal would make itself exempt."""
-        return tuple(dict.fromkeys((*self.guardrail_admins, *self.admins)))
+        """Every exempt identity, and every name an exemption matches, under any path: changing
+        one, or creating one where it does not exist yet, is how a principal would make itself
+        exempt; the same name under another path would keep the real one from being created
+        (IAM names are unique in an account whatever their path)."""
+        found: list[str] = []
+        for arn in (*self.guardrail_admins, *self.admins):
+            found.append(arn)
+            head, _, name = arn.rpartition("/")
+            if head.endswith((":role", ":user")):
+                found.append(f"{head}/*/{name}")
+        return tuple(dict.fromkeys(found))
+
+    @property
+    def bootstrap_resources(self) -> tuple[str, ...]:
+        """The CDK bootstrap of the account our stacks are deployed to under the SCPs: a file
+        planted in its staging bucket under the next asset's hash would be deployed as is (the
+        CLI skips an upload whose object exists) by the exempt execution role."""
+        account = self.bootstrap_account
+        if account is None:
+            return ()
+        qualifier = CDK_DEFAULT_QUALIFIER
+        return (
+            f"arn:aws:s3:::cdk-{qualifier}-assets-{account}-*",
+            f"arn:aws:iam::{account}:role/cdk-{qualifier}-*",
+            f"arn:aws:cloudformation:*:{account}:stack/CDKToolkit/*",
+            f"arn:aws:ssm:*:{account}:parameter/cdk-bootstrap/{qualifier}/*",
+            f"arn:aws:ecr:*:{account}:repository/cdk-{qualifier}-container-assets-{account}-*",
+        )
 
 
 def _document(statements: Sequence[Document]) -> Document:
@@ -171,7 +264,7 @@ def root_lockdown_statements() -> list[Document]:
     return [{
         "Sid": "DenyRootUserExceptOwnMfaDevices",
         "Effect": "Deny",
-        "NotAction": list(ROOT_MFA_SELF_SERVICE),
+        "NotAction": list(ROOT_RECOVERY_SELF_SERVICE),
         "Resource": "*",
         "Condition": {
             "ArnLike": {"aws:PrincipalArn": ROOT_USER_ARN},
@@ -247,6 +340,25 @@ def recovery_contact_statements(exempt_admins: Sequence[str]) -> list[Document]:
     return [statement]
 
 
+def exempt_user_statements(exemptions: Exemptions) -> list[Document]:
+    """An exempt IAM user is exempt with MFA only: its password or access keys alone must not
+    carry the exemption (a role assumed through Identity Center carries no MFA key, so roles
+    are left to their trust policies)."""
+    if not exemptions.exempt_users:
+        return []
+    return [{
+        "Sid": "DenyExemptUsersWithoutMfa",
+        "Effect": "Deny",
+        # What any user needs before MFA: enrol its device, get an MFA session from its keys.
+        "NotAction": [*SELF_SERVICE_WITHOUT_MFA, "sts:GetCallerIdentity"],
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"aws:PrincipalArn": list(exemptions.exempt_users)},
+            "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"},
+        },
+    }]  # fmt: skip
+
+
 def exemption_statements(exemptions: Exemptions) -> list[Document]:
     """What would make a principal free of MFA or exempt: the Force-MFA attachments and the
     deployment roles. Changeable by the guardrail administrators only."""
@@ -287,10 +399,11 @@ def guardrail_statements(
             "NotAction": list(READ_AND_USE),
             "Resource": [
                 *PRODUCT_RESOURCE_ARNS, AWS_RESERVED_ROLES, *exemptions.protected_identities,
-                *LIFELINE_ARNS,
+                *LIFELINE_ARNS, *exemptions.bootstrap_resources,
             ],
-            # The canary is let through here and confined by the next two statements.
-            "Condition": _unless((*exemptions.guardrail_admins, CANARY_ROLE_ARN)),
+            # The product's roles act within their grants; the canary among them is confined
+            # by the next two statements.
+            "Condition": _unless((*exemptions.guardrail_admins, PRODUCT_RUNTIME_ROLE_ARNS)),
         },
         {
             "Sid": "DenyCanaryAllButItsHeartbeat",
@@ -337,6 +450,66 @@ def guardrail_statements(
     return statements
 
 
+def plane_statements(exemptions: Exemptions) -> list[Document]:
+    """The planes around the guardrails: the alert path's own traffic, our SCPs (by tag: their
+    ARNs carry an id), account-level switches, the default bus's encryption and the SCP policy
+    type."""
+    exempt = _unless(exemptions.guardrail_admins)
+    runtime = _unless((*exemptions.guardrail_admins, PRODUCT_RUNTIME_ROLE_ARNS))
+    tagged = {"Null": {f"aws:ResourceTag/{GUARDRAIL_TAG_KEY}": "false"}}
+    return [
+        {
+            # Forged alerts, injected dead letters, and the silence metric: ours only.
+            "Sid": "DenyAlertPathForgery",
+            "Effect": "Deny",
+            "Action": [*ALERT_PUBLISHING, *DEAD_LETTER_INJECTION],
+            "Resource": [PRODUCT_TOPICS, PRODUCT_QUEUES],
+            "Condition": runtime,
+        },
+        {
+            "Sid": "DenySilenceMetricWrites",
+            "Effect": "Deny",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringLike": {"cloudwatch:namespace": f"{METRIC_NAMESPACE}*"},
+                          **runtime},
+        },
+        {
+            # Replaying dead letters is the device and contact admins' job too (README).
+            "Sid": "DenyDeadLetterReplayByOthers",
+            "Effect": "Deny",
+            "Action": list(REPLAY),
+            "Resource": [PRODUCT_QUEUES, PRODUCT_FUNCTIONS],
+            "Condition": _unless((*exemptions.guardrail_admins, *exemptions.admins,
+                                  PRODUCT_RUNTIME_ROLE_ARNS)),
+        },
+        {
+            # SCP ARNs carry an id, not a name: ours are found by their tag. A delegated
+            # administrator for policy management would otherwise detach or rewrite them; the
+            # tag itself is protected with them (UntagResource acts on the tagged policy).
+            "Sid": "DenyTaggedScpChanges",
+            "Effect": "Deny",
+            "NotAction": ["organizations:Describe*", "organizations:List*"],
+            "Resource": ANY_SCP,
+            "Condition": {**tagged, **exempt},
+        },
+        {
+            "Sid": "DenyAccountSwitches",
+            "Effect": "Deny",
+            "Action": list(ACCOUNT_SWITCHES),
+            "Resource": "*",
+            "Condition": exempt,
+        },
+        {
+            "Sid": "DenyDefaultBusAndPolicyTypeChanges",
+            "Effect": "Deny",
+            "Action": ["events:UpdateEventBus", *POLICY_TYPE_CHANGES],
+            "Resource": [DEFAULT_EVENT_BUS, ANY_ORGANIZATION_ROOT],
+            "Condition": exempt,
+        },
+    ]  # fmt: skip
+
+
 def service_control_policies(
     exemptions: Exemptions, force_mfa_groups: Sequence[str] = ()
 ) -> tuple[NamedPolicy, ...]:
@@ -351,11 +524,17 @@ def service_control_policies(
                 *mfa_device_statements(device_and_contact),
                 *recovery_contact_statements(device_and_contact),
                 *exemption_statements(exemptions),
+                *exempt_user_statements(exemptions),
             ]),
         ),
         NamedPolicy(
             f"{PRODUCT_PREFIX}guardrail-protection",
             "Guardrails, exempt identities, trails and Config changed only by guardrail admins",
             _document(guardrail_statements(exemptions, force_mfa_groups)),
+        ),
+        NamedPolicy(
+            f"{PRODUCT_PREFIX}plane-protection",
+            "Alert path traffic, tagged guardrails, account switches, default bus, SCP type",
+            _document(plane_statements(exemptions)),
         ),
     )  # fmt: skip

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from constructs_lib.naming import GUARDRAIL_TAG_KEY as GUARDRAIL_TAG
 from tests.policy.engine import Engine
 from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
 from tests.policy.policies import PolicySet, Request
-from tests.policy.principals import ARN, MEMBER, MEMBER_OU, Principal
+from tests.policy.principals import (
+    ARN,
+    DELEGATED_ADMIN,
+    MEMBER,
+    MEMBER_OU,
+    SSO_SUFFIX,
+    Principal,
+)
 
 EVENTS = f"arn:aws:events:us-east-1:{MEMBER}"
 SEC = "222222222222"  # the organization example's security account
@@ -101,7 +109,7 @@ def attack_chains() -> list[Chain]:
     security = _session(_role("Developer", account=SEC))
     sso_admin = replace(_session(_role("x"), "false"), name="sso-admin",
                         arn=f"{ARN}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
-                        "AWSReservedSSO_AdministratorAccess_0a1b")  # fmt: skip
+                        "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b")  # fmt: skip
     forwarding_role = f"{ARN}:role/mfa-guardrails-forward-us-east-1"
     canary = _session(_role("mfa-guardrails-canary"))
     return [
@@ -393,6 +401,203 @@ def attack_chains() -> list[Chain]:
     ]  # fmt: skip
 
 
+def _one_step(name: str, story: str, actor: Principal, request: Request, gains: str) -> Chain:
+    """An attack stopped at its first step: the step is the whole of what it would gain."""
+    return Chain(name, story, (Step(actor, request, gains),), stopped_at=0)
+
+
+def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
+    """Attacks from the planes around the guardrails: the product's own runtime identities, the
+    security account's admins and CDK bootstrap, delegated administrators, account switches,
+    and exemptions broader than they look (README, "Attacks and where they stop").
+
+    A delegated administrator's Organizations calls are evaluated in its own account: the
+    management account's delegation policy lets it act (the worst case: delegated for all)."""
+    sec = security_account
+    sec_admin = _session(_role("Admin", account=sec))
+    sec_sso_admin = replace(_session(_role("x", account=sec)), name="security-sso-admin",
+                            arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
+                            f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}")  # fmt: skip
+    delegated = _session(_role("Admin", account=DELEGATED_ADMIN, in_target_ou=True))
+    developer = _session(_role("Developer"))
+    lookalike = replace(_session(_role("x")), name="lookalike-permission-set",
+                        arn=f"{ARN}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                        f"AWSReservedSSO_AdministratorAccess_x_{SSO_SUFFIX}")  # fmt: skip
+    # A break-glass user outside MfaRequired: only the SCP holds it to MFA.
+    break_glass_keys = Principal("user:break-glass[keys]", f"{ARN}:user/break-glass", "user",
+                                 username="break-glass")  # fmt: skip
+    head = f"us-east-1:{sec}"
+    bucket = f"arn:aws:s3:::cdk-hnb659fds-assets-{sec}-us-east-1"
+    scp = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/service_control_policy/"
+           "p-0a1b2c3d")  # fmt: skip
+    ours = {f"aws:ResourceTag/{GUARDRAIL_TAG}": "true"}
+    return [
+        _one_step("become-a-product-role", "Create a role named like the product's, whose "
+                  "grants the SCPs let through.", sec_admin,
+                  Request("iam:CreateRole", f"arn:aws:iam::{sec}:role/mfa-guardrails-x",
+                          account=sec), "a role the runtime exemption matches"),
+        _one_step("pass-the-notifier-role", "Run code of one's own as the notifier's role.",
+                  sec_admin, Request("iam:PassRole", f"arn:aws:iam::{sec}:role/"
+                                     "mfa-guardrails-notifier", account=sec),
+                  "a function acting as the notifier"),
+        _one_step("trust-the-reader-role", "Let one's own account assume the readiness reader.",
+                  developer, Request("iam:UpdateAssumeRolePolicy",
+                                     f"{ARN}:role/mfa-guardrails-readiness-reader"),
+                  "the reader's identity"),
+        _one_step("replace-the-notifier-code", "Replace the notifier's code.", sec_sso_admin,
+                  Request("lambda:UpdateFunctionCode", f"arn:aws:lambda:{head}:{NOTIFIER}",
+                          account=sec), "alerts say what the attacker wants"),
+        _one_step("forge-a-heartbeat", "Write a heartbeat for a silent account.", sec_sso_admin,
+                  Request("dynamodb:PutItem",
+                          f"arn:aws:dynamodb:{head}:table/mfa-guardrails-heartbeats",
+                          account=sec), "the silence alarm stays quiet"),
+        _one_step("delete-the-notifier-logs", "Delete the notifier's log group.", sec_sso_admin,
+                  Request("logs:DeleteLogGroup", f"arn:aws:logs:{head}:log-group:/aws/lambda/"
+                          "mfa-guardrails-notifier:*", account=sec), "no trace of what it did"),
+        _one_step("publish-a-forged-alert", "Publish an alert with phishing 'what to do'.",
+                  sec_admin, Request("sns:Publish", f"arn:aws:sns:{head}:mfa-guardrails-alerts",
+                                     account=sec), "every recipient reads the forgery"),
+        _one_step("inject-a-dead-letter", "Put a crafted event in a dead-letter queue for the "
+                  "next replay.", sec_sso_admin, Request(
+                      "sqs:SendMessage", f"arn:aws:sqs:{head}:mfa-guardrails-rule-dead-letters",
+                      account=sec), "replay --apply delivers it"),
+        _one_step("hide-a-dead-letter", "Receive a dead letter under a long visibility timeout.",
+                  sec_admin, Request("sqs:ReceiveMessage",
+                                     f"arn:aws:sqs:{head}:mfa-guardrails-rule-dead-letters",
+                                     account=sec), "an alert nobody sees"),
+        _one_step("write-the-silence-metric", "Write the heartbeat monitor's metric.",
+                  sec_admin, Request("cloudwatch:PutMetricData",
+                                     context={"cloudwatch:namespace": "mfa-guardrails"},
+                                     account=sec), "the silence alarm reads the attacker's data"),
+        _one_step("plant-a-bootstrap-asset", "Put a template under the next asset's hash in "
+                  "the security account's CDK staging bucket: the CLI skips the upload and the "
+                  "exempt execution role deploys the plant.", sec_sso_admin,
+                  Request("s3:PutObject", f"{bucket}/0a1b2c3d.json", account=sec),
+                  "an exempt BreakGlassAdmin in the security account"),
+        _one_step("open-the-bootstrap-bucket", "Rewrite the staging bucket's policy.",
+                  sec_admin, Request("s3:PutBucketPolicy", bucket, account=sec),
+                  "anyone may plant"),
+        _one_step("assume-the-file-publishing-role", "Upload as the bootstrap's publisher.",
+                  sec_sso_admin, Request("sts:AssumeRole", f"arn:aws:iam::{sec}:role/"
+                                         f"cdk-hnb659fds-file-publishing-role-{sec}-us-east-1",
+                                         account=sec), "the bucket's writer"),
+        _one_step("widen-the-lookup-role", "Give the bootstrap's lookup role more rights.",
+                  sec_admin, Request("iam:AttachRolePolicy", f"arn:aws:iam::{sec}:role/"
+                                     f"cdk-hnb659fds-lookup-role-{sec}-us-east-1", account=sec),
+                  "a role every deployer assumes"),
+        _one_step("update-the-bootstrap-stack", "Update CDKToolkit with a template of one's own.",
+                  sec_admin, Request("cloudformation:UpdateStack",
+                                     f"arn:aws:cloudformation:{head}:stack/CDKToolkit/0a1b",
+                                     account=sec), "the bootstrap roles' trust"),
+        _one_step("detach-an-scp-as-delegated-admin", "A delegated administrator for policy "
+                  "management detaches our SCP.", delegated,
+                  Request("organizations:DetachPolicy", scp, ours, DELEGATED_ADMIN),
+                  "no guardrail in the OU"),
+        _one_step("rewrite-an-scp-as-delegated-admin", "... or rewrites it.", delegated,
+                  Request("organizations:UpdatePolicy", scp, ours, DELEGATED_ADMIN),
+                  "a guardrail that allows everything"),
+        _one_step("untag-an-scp-as-delegated-admin", "... or removes its tag first.", delegated,
+                  Request("organizations:UntagResource", scp,
+                          {**ours, "aws:TagKeys": [GUARDRAIL_TAG]}, DELEGATED_ADMIN),
+                  "the SCP no longer looks like ours"),
+        _one_step("disable-the-scp-type", "A delegated administrator disables SCPs.", delegated,
+                  Request("organizations:DisablePolicyType",
+                          "arn:aws:organizations::111111111111:root/o-a1b2c3d4e5/r-ab12",
+                          account=DELEGATED_ADMIN), "every SCP gone"),
+        _one_step("restrict-console-sign-in", "Restrict console sign-in to one's own network "
+                  "(root and break-glass included).", developer,
+                  Request("signin:PutResourcePermissionStatement"), "nobody else signs in"),
+        _one_step("enable-an-unwatched-region", "Enable an opt-in region without forwarding.",
+                  developer, Request("account:EnableRegion",
+                                     f"arn:aws:account::{MEMBER}:account",
+                                     {"account:TargetRegion": "me-central-1"}),
+                  "sign-ins nobody watches"),
+        _one_step("re-encrypt-the-default-bus", "Re-encrypt the default bus with a key one then "
+                  "disables.", developer, Request("events:UpdateEventBus",
+                                                  f"{EVENTS}:event-bus/default"),
+                  "every rule stops matching"),
+        _one_step("lookalike-permission-set", "An Identity Center delegated administrator makes "
+                  "a permission set AdministratorAccess_x; its role removes a user's device.",
+                  lookalike, Request("iam:DeactivateMFADevice", f"{ARN}:user/bob"),
+                  "the victim's device is gone"),
+        _one_step("squat-break-glass-under-a-path", "Create BreakGlassAdmin under another path: "
+                  "the real one can then never be created.", developer,
+                  Request("iam:CreateRole", f"{ARN}:role/evil/BreakGlassAdmin"),
+                  "break-glass impossible to create"),
+        _one_step("break-glass-user-without-mfa", "The break-glass user's stolen keys, without "
+                  "MFA, change the break-glass role's trust.", break_glass_keys,
+                  Request("iam:UpdateAssumeRolePolicy", f"{ARN}:role/BreakGlassAdmin"),
+                  "an exempt role of one's own"),
+    ]  # fmt: skip
+
+
+def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
+    """What the plane guardrails must never stop (each fails if a condition is dropped)."""
+    sec = security_account
+    head = f"us-east-1:{sec}"
+    delegated = _session(_role("Admin", account=DELEGATED_ADMIN, in_target_ou=True))
+    developer = _session(_role("Developer"))
+    break_glass = _session(_role("BreakGlassAdmin"))
+    break_glass_user = Principal("user:break-glass[mfa]", f"{ARN}:user/break-glass", "user",
+                                 mfa="true", username="break-glass")  # fmt: skip
+    publisher = _session(_role(f"cdk-hnb659fds-file-publishing-role-{sec}-us-east-1",
+                               account=sec))  # fmt: skip
+    own_scp = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/service_control_policy/"
+               "p-team")  # fmt: skip
+    ours = {f"aws:ResourceTag/{GUARDRAIL_TAG}": "true"}
+    return [
+        Chain("teams-keep-their-own-planes", "A delegated administrator manages its own SCPs "
+              "and tags; member teams write their own metrics.", (
+            Step(delegated, Request("organizations:UpdatePolicy", own_scp,
+                                    account=DELEGATED_ADMIN), "its own SCP"),
+            Step(delegated, Request("organizations:TagResource", own_scp,
+                                    {"aws:TagKeys": ["team"]}, DELEGATED_ADMIN), "its own tag"),
+            Step(developer, Request("cloudwatch:PutMetricData",
+                                    context={"cloudwatch:namespace": "team/app"}), "a metric"),
+        ), None),
+        Chain("guardrail-admins-change-the-planes", "Break-glass (role, or user with MFA) "
+              "changes what the planes protect.", (
+            Step(break_glass, Request("organizations:UpdatePolicy", own_scp, ours),
+                 "our SCP updated"),
+            Step(break_glass, Request("organizations:UntagResource", own_scp,
+                                      {**ours, "aws:TagKeys": [GUARDRAIL_TAG]}),
+                 "our tag moved"),
+            Step(break_glass, Request("account:EnableRegion", f"arn:aws:account::{MEMBER}:account",
+                                      {"account:TargetRegion": "me-central-1"}),
+                 "a region enabled (then added to target-regions)"),
+            Step(break_glass, Request("events:UpdateEventBus", f"{EVENTS}:event-bus/default"),
+                 "the default bus re-encrypted"),
+            Step(break_glass, Request("cloudwatch:PutMetricData",
+                                      context={"cloudwatch:namespace": "mfa-guardrails"}),
+                 "a test datapoint for the silence alarm"),
+            Step(break_glass_user, Request("iam:UpdateAssumeRolePolicy",
+                                           f"{ARN}:role/BreakGlassAdmin"), "repairs, with MFA"),
+        ), None),
+        Chain("cdk-publishes-to-the-security-account", "The pipeline's publishing role uploads "
+              "the next assets.", (
+            Step(publisher, Request("s3:PutObject", f"arn:aws:s3:::cdk-hnb659fds-assets-{sec}-"
+                                    "us-east-1/0a1b2c3d.json", account=sec), "uploaded"),
+        ), None),
+        Chain("people-recover", "Root reads its recovery contacts after recovering; a user "
+              "enrolling a security key reads it back.", (
+            Step(Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None),
+                 Request("account:GetContactInformation", f"arn:aws:account::{MEMBER}:account"),
+                 "the phone AWS called"),
+            Step(_console(_user("alice")), Request("iam:GetMFADevice", f"{ARN}:user/alice"),
+                 "the new security key"),
+        ), None),
+        Chain("security-admins-still-read", "The security account's admins read the alert "
+              "path.", (
+            Step(_session(_role("Admin", account=sec)), Request(
+                "logs:FilterLogEvents", f"arn:aws:logs:{head}:log-group:/aws/lambda/"
+                "mfa-guardrails-notifier:*", account=sec), "the notifier's logs"),
+            Step(_session(_role("Admin", account=sec)), Request(
+                "s3:GetObject", f"arn:aws:s3:::cdk-hnb659fds-assets-{sec}-us-east-1/0a1b.json",
+                account=sec), "a staged asset"),
+        ), None),
+    ]  # fmt: skip
+
+
 def configured_group_chain() -> Chain:
     """Needs a configuration with attach-to-group-names = ["Developers"]."""
     developer = _session(_role("Developer"))
@@ -421,7 +626,7 @@ def runbook_chains(security_account: str) -> list[Chain]:
     sso = f"{ARN}:role/aws-reserved/sso.amazonaws.com"
     sso_admin_us_east_1 = _session(_role("x"), "false")
     sso_admin_us_east_1 = replace(sso_admin_us_east_1, name="sso-admin[us-east-1]",
-                                  arn=f"{sso}/AWSReservedSSO_AdministratorAccess_0a1b")
+                                  arn=f"{sso}/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b")
     break_glass = _session(_role("BreakGlassAdmin"))
     stackset = _session(_role("stacksets-exec-5f2c9d"))
     stackset_slr = Principal(
@@ -440,6 +645,9 @@ def runbook_chains(security_account: str) -> list[Chain]:
     forwarder = _session(_role("mfa-guardrails-forward-us-east-1"))
     canary = _session(_role("mfa-guardrails-canary"))
     operator = _session(_role("Developer", account=sec))
+    security_sso_admin = replace(_session(_role("x", account=sec)), name="security-sso-admin",
+                                 arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
+                                 f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}")
     root_alt = Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None)
     # An AssumeRoot session: the guardrails must not stand in the way of its task policies
     # (IAMDeleteRootUserCredentials, IAMCreateRootUserPassword), which AWS confines to the root
@@ -573,9 +781,14 @@ def runbook_chains(security_account: str) -> list[Chain]:
             Step(notifier, Request("sqs:SendMessage",
                  f"arn:aws:sqs:us-east-1:{sec}:mfa-guardrails-notifier-failures", account=sec),
                  "failure parked"),
-            Step(operator, Request("sqs:ReceiveMessage",
+            Step(security_sso_admin, Request("sqs:ReceiveMessage",
                  f"arn:aws:sqs:us-east-1:{sec}:mfa-guardrails-rule-dead-letters", account=sec),
-                 "dead letters read for replay"),
+                 "dead letters read for replay (by an admin: README, replay)"),
+            Step(security_sso_admin, Request("lambda:InvokeFunction", sec_lambda, account=sec),
+                 "replayed through the notifier"),
+            Step(security_sso_admin, Request("sqs:DeleteMessage",
+                 f"arn:aws:sqs:us-east-1:{sec}:mfa-guardrails-rule-dead-letters", account=sec),
+                 "deleted once delivered"),
             Step(operator, Request("config:PutEvaluations", account=sec), "readiness results"),
         ), None),
     ]  # fmt: skip

@@ -44,6 +44,9 @@ REQUESTS = (
        target="own-user"),
     _r("list-own-devices", "iam:ListMFADevices", OWN, "console-bootstrap", "keys-bootstrap",
        target="own-user"),
+    # Enrolling a security key reads the new device back (AWS's self-manage-MFA example).
+    _r("get-own-device", "iam:GetMFADevice", OWN, "console-bootstrap", "keys-bootstrap",
+       target="own-user"),
     _r("deactivate-own-device", "iam:DeactivateMFADevice", OWN, "own-removal",
        target="own-user"),
     _r("list-virtual-devices", "iam:ListVirtualMFADevices", "*", "console-bootstrap",
@@ -113,7 +116,7 @@ REQUESTS = (
     _r("create-break-glass-user-access-key", "iam:CreateAccessKey", f"{ARN}:user/break-glass",
        "guardrail"),
     _r("create-role-under-identity-center-path", "iam:CreateRole",
-       f"{ARN}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_ffff",
+       f"{ARN}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_ffffffffffffffff",
        "guardrail", "aws-reserved"),
     _r("assume-break-glass-role", "sts:AssumeRole", f"{ARN}:role/BreakGlassAdmin"),
     _r("create-team-role", "iam:CreateRole", f"{ARN}:role/team-app"),

@@ -5,7 +5,7 @@ at each level of the organization (root, OU, account)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -90,8 +90,12 @@ class PolicySet:
             for level in levels
         ]
 
-    def simulation(self, p: Principal, r: Request) -> dict[str, Any]:
-        simulation = self._simulation(p, r)
+    def simulation(
+        self, p: Principal, r: Request, identity: Sequence[Mapping[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The request as the engine evaluates it. ``identity``: the caller's own identity
+        policies (a role of ours, read from its template) instead of allow-all and Force-MFA."""
+        simulation = self._simulation(p, r, identity)
         if r.action.startswith("kms:") and ":key/" in r.resource:
             # KMS honours IAM policies only when the key policy delegates to the account, as
             # the key policy CDK writes for the alerting key does.
@@ -113,9 +117,15 @@ class PolicySet:
             }]}  # fmt: skip
         return simulation
 
-    def _simulation(self, p: Principal, r: Request) -> dict[str, Any]:
-        identity = [{"name": "AllowAll", "policy": ALLOW_ALL}] if p.allow_all else []
-        if p.force_mfa:
+    def _simulation(
+        self, p: Principal, r: Request, own: Sequence[Mapping[str, Any]] | None
+    ) -> dict[str, Any]:
+        identity: list[dict[str, Any]] = []
+        if own is not None:
+            identity = [{"name": f"Own{i}", "policy": doc} for i, doc in enumerate(own)]
+        elif p.allow_all:
+            identity = [{"name": "AllowAll", "policy": ALLOW_ALL}]
+        if p.force_mfa and own is None:
             identity.append({"name": "ForceMfa", "policy": self.force_mfa})
         return {
             "request": {

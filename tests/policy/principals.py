@@ -20,6 +20,10 @@ MEMBER_OU = "ou-ab12-workload1"
 ORG_ROOT = "r-ab12"
 ORG_ID = "o-a1b2c3d4e5"
 ARN = f"arn:aws:iam::{MEMBER}"
+# A member account registered as delegated administrator, in a target OU.
+DELEGATED_ADMIN = "444444444444"
+# The suffix Identity Center gives a permission set's role: 16 hexadecimal characters.
+SSO_SUFFIX = "0a1b2c3d4e5f6a7b"
 MFA_STATES: tuple[str | None, ...] = ("true", "false", None)  # None: the key is absent
 
 
@@ -124,12 +128,31 @@ def base_principals(
                   force_mfa=True, allow_all=False),
         Principal("workload-role", f"{ARN}:role/Developer", "role"),
         Principal("force-mfa-role", f"{ARN}:role/ConsoleUsers", "role", force_mfa=True),
-        Principal("sso-poweruser-role", f"{sso}/eu-west-1/AWSReservedSSO_PowerUserAccess_1a2b",
-                  "role"),
-        Principal("sso-admin-role", f"{sso}/eu-west-1/AWSReservedSSO_AdministratorAccess_0a1b",
-                  "role"),
-        Principal("sso-admin-role-us-east-1", f"{sso}/AWSReservedSSO_AdministratorAccess_0a1b",
-                  "role"),
+        Principal("sso-poweruser-role",
+                  f"{sso}/eu-west-1/AWSReservedSSO_PowerUserAccess_{SSO_SUFFIX}", "role"),
+        Principal("sso-admin-role",
+                  f"{sso}/eu-west-1/AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}", "role"),
+        Principal("sso-admin-role-us-east-1",
+                  f"{sso}/AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}", "role"),
+        # A permission set an Identity Center delegated administrator made, named to extend
+        # the exempt one: its role must not be exempt.
+        Principal("sso-admin-lookalike-role",
+                  f"{sso}/eu-west-1/AWSReservedSSO_AdministratorAccess_x_{SSO_SUFFIX}", "role"),
+        # The security account's own admins: its Identity Center admin (exempt for devices and
+        # contacts only), an ordinary admin role, and its CDK lookup role (never exempt).
+        Principal("security-sso-admin-role",
+                  f"arn:aws:iam::{security_account}:role/aws-reserved/sso.amazonaws.com/"
+                  f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}", "role",
+                  account=security_account, ou=None),
+        Principal("security-admin-role", f"arn:aws:iam::{security_account}:role/Admin", "role",
+                  account=security_account, ou=None),
+        Principal("security-cdk-lookup-role",
+                  f"arn:aws:iam::{security_account}:role/cdk-hnb659fds-lookup-role-"
+                  f"{security_account}-us-east-1", "role", account=security_account, ou=None),
+        # A member that is a delegated administrator (Organizations policies, StackSets,
+        # Identity Center, Account Management): under the SCPs like any member.
+        Principal("delegated-admin-role", f"arn:aws:iam::{DELEGATED_ADMIN}:role/Admin", "role",
+                  account=DELEGATED_ADMIN),
         Principal("member-cdk-exec-role",
                   f"{ARN}:role/cdk-hnb659fds-cfn-exec-role-{MEMBER}-us-east-1", "role"),
         Principal("security-workload-role", f"arn:aws:iam::{security_account}:role/Developer",

@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tests.policy.policies import PolicySet, Request
 from tests.policy.principals import (
     ARN,
     MEMBER,
+    SSO_SUFFIX,
     Exempt,
     Principal,
     base_principals,
@@ -45,17 +47,21 @@ CHANGES = {"Write", "Permissions management", "Tagging"}
 # What the product promises anyone may still do to a protected resource: use it as the alert path
 # does, and start what was stopped. Written from the promise, not copied from the policy.
 USE = {
-    "events:PutEvents", "sns:Publish", "sqs:SendMessage", "sqs:ReceiveMessage",
-    "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "kms:Decrypt", "kms:Encrypt",
+    "events:PutEvents", "kms:Decrypt", "kms:Encrypt",
     "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
     "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
     "cloudtrail:StartLogging", "cloudtrail:CreateTrail", "config:StartConfigRulesEvaluation",
     "config:StartConfigurationRecorder",
     "iam:AddUserToGroup",  # onboarding: joining MfaRequired only adds the guardrail
 }  # fmt: skip
+# Replaying dead letters (README, "replay"): the device and contact admins may, besides the
+# guardrail administrators; publishing an alert or feeding a queue is the product's own.
+REPLAY = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+          "lambda:InvokeFunction"}  # fmt: skip
 # Console session without MFA, and long-term keys, of a Force-MFA user: (action, target).
 CONSOLE_BOOTSTRAP = {
     ("iam:GetUser", "own"), ("iam:ListMFADevices", "own"), ("iam:ListVirtualMFADevices", "*"),
+    ("iam:GetMFADevice", "own"),  # a security key is read back when enrolled
     ("iam:GetAccountPasswordPolicy", "*"), ("iam:CreateVirtualMFADevice", "mfa"),
     ("iam:EnableMFADevice", "own"), ("iam:ResyncMFADevice", "own"),
     ("iam:ChangePassword", "own"), ("sts:GetSessionToken", "*"),
@@ -64,6 +70,7 @@ CONSOLE_BOOTSTRAP = {
 }  # fmt: skip
 KEYS_BOOTSTRAP = {
     ("iam:GetUser", "own"), ("iam:ListMFADevices", "own"), ("iam:ListVirtualMFADevices", "*"),
+    ("iam:GetMFADevice", "own"),  # a security key is read back when enrolled
     ("iam:GetAccountPasswordPolicy", "*"), ("sts:GetSessionToken", "*"),
     ("sts:GetCallerIdentity", "*"),
 }  # fmt: skip
@@ -180,7 +187,8 @@ def protected_resources(
     found = {key: list({r.resource: r for r in rs}.values())[:3] for key, rs in found.items()}
     add("iam", "role", f"{ARN}:role/mfa-guardrails-forward-eu-west-1")
     add("iam", "role", f"{ARN}:role/mfa-guardrails-canary")
-    add("iam", "role", f"{ARN}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a")
+    sso = f"{ARN}:role/aws-reserved/sso.amazonaws.com"
+    add("iam", "role", f"{sso}/AWSReservedSSO_Admin_{SSO_SUFFIX}")
     for pattern in identities:
         arn = concrete(pattern)
         add("iam", "user" if ":user/" in arn else "role", arn)
@@ -199,13 +207,22 @@ def protected_resources(
     return found
 
 
-def force_mfa_cells(principals: list[Principal]) -> Iterator[SweepCell]:
-    """(a): every action x (own user, another user, a sample resource) for holders without MFA."""
+def force_mfa_cells(
+    principals: list[Principal], identities: tuple[str, ...] = ()
+) -> Iterator[SweepCell]:
+    """(a): every action x (own user, another user, a sample resource) for holders without MFA.
+    A user named like an exempt one under another path (a squatter, which can no longer be
+    created) is itself a protected identity: it may read itself, never change itself."""
+    under_a_path = tuple(f"{head}/*/{name}" for head, _, name in
+                         (arn.rpartition("/") for arn in identities))  # fmt: skip
     for p in principals:
         if not p.force_mfa or p.mfa == "true" or not p.allow_all:
             continue
         allowed = {("sts:GetCallerIdentity", "*")} if p.kind != "user" else (
             CONSOLE_BOOTSTRAP if p.mfa == "false" else KEYS_BOOTSTRAP)  # fmt: skip
+        if any(fnmatchcase(p.arn, pattern) for pattern in under_a_path):
+            allowed = {(a, t) for a, t in allowed if t != "own" or a.split(":")[1][:3] in
+                       {"Get", "Lis"}}  # fmt: skip
         for action in catalog():
             targets: list[tuple[str, str]] = []
             for kind in action.resource_types or ("*",):
@@ -251,6 +268,7 @@ def protection_cells(
                     continue  # who assumes any other protected role: its trust policy decides
                 request = Request(action.id, resource, template.context, p.account)
                 admin = _may_change(p, action.id, resource, guardrail_admin[p], exempt)
+                admin = admin or (action.id in REPLAY and device_admin[p])
                 if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
                     admin = admin and device_admin[p]
                 if action.id in MFA_DEVICE_ENROLMENT:  # on another user: nobody
@@ -291,8 +309,13 @@ def _device_and_contact_cells(
             admin = not p.subject_to_scps or (
                 device_admin[p] and action.id not in MFA_DEVICE_ENROLMENT
             )
+            # A user or the account of the caller's own account; a member's contacts through
+            # the organization (Account Management's delegated administrator, from anywhere).
+            resource = resources[kind]
+            if kind != "accountinorganization":
+                resource = p.own_account(resource)
             yield SweepCell("b:devices-and-contacts" if not admin else "c:admins-can",
-                            p, Request(action.id, resources[kind]), admin)  # fmt: skip
+                            p, Request(action.id, resource, account=p.account), admin)  # fmt: skip
 
 
 def sweep_cells(
@@ -300,7 +323,8 @@ def sweep_cells(
     principals: list[Principal],
 ) -> list[SweepCell]:  # fmt: skip
     protected = protected_resources(templates, identities)
-    return [*force_mfa_cells(principals), *protection_cells(principals, exempt, protected)]
+    return [*force_mfa_cells(principals, identities),
+            *protection_cells(principals, exempt, protected)]
 
 
 def sample(cells: list[SweepCell], fraction: float, seed: int = 11) -> list[SweepCell]:
