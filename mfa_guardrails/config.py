@@ -135,6 +135,7 @@ class GuardrailsConfig:
     organization_id: str | None = None
     allow_security_in_management: bool = False
     target_ou_ids: tuple[str, ...] = ()
+    security_account_ou_id: str | None = None
     target_regions: tuple[str, ...] = ()
     config_rule_frequency: str = "TwentyFour_Hours"
     require_hardware_root_mfa: bool = False
@@ -406,6 +407,10 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         _ORGANIZATION_ID, "is not an AWS Organizations id",
         "use the id from `aws organizations describe-organization`, like o-a1b2c3d4e5"),
     "allow-security-in-management": _flag,
+    "security-account-ou-id": _Optional(
+        _OU_OR_ROOT_ID, "is not an organizational unit id or root id",
+        "use the id of the security account's parent: aws organizations list-parents "
+        "--child-id <security-account-id>"),
     "target-ou-ids": _EachMatches(
         _OU_OR_ROOT_ID, "is not an organizational unit id or root id",
         "use an OU id like ou-ab12-cd34ef56, or the root id like r-ab12 "
@@ -565,6 +570,34 @@ def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:
                 )
 
 
+def _check_security_account_coverage(config: GuardrailsConfig, problems: _Problems) -> None:
+    """The security account gets the member baseline (Force-MFA, the forwarding of its own root
+    sign-ins, device removals and contact changes, the canary) from the StackSet, which reaches
+    only the target OUs: outside them the most sensitive account would be the one unwatched.
+    Its parent is declared, checked against the targets here and against AWS by the pre-flight."""
+    security = config.security_account_id
+    if security is None or security == config.management_account_id:
+        return
+    key = CONTEXT_PREFIX + "security-account-ou-id"
+    if config.security_account_ou_id is None:
+        problems.add(
+            key, None,
+            "is required for the organization topology: without it nothing shows that the "
+            "security account gets Force-MFA, forwards its own root sign-ins and sends heartbeats",
+            "set it to the security account's parent OU (aws organizations list-parents "
+            f"--child-id {security}) and include that OU in target-ou-ids",
+        )  # fmt: skip
+    elif config.security_account_ou_id not in config.target_ou_ids:
+        problems.add(
+            key, config.security_account_ou_id,
+            "is not in target-ou-ids: the member StackSet would never reach the security "
+            "account (no Force-MFA, no forwarding of its own root sign-ins, device removals or "
+            "contact changes, no heartbeat)",
+            f"add {config.security_account_ou_id} to target-ou-ids, or move the security "
+            "account into a target OU",
+        )  # fmt: skip
+
+
 def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
     """Rules that span fields: checked after each field parsed, all reported together."""
     emails = CONTEXT_PREFIX + "notification-emails"
@@ -632,6 +665,7 @@ def _check_combinations(config: GuardrailsConfig, problems: _Problems) -> None:
                 "use a separate security (delegated-admin) account, or set "
                 f"{CONTEXT_PREFIX}allow-security-in-management to true to accept that",
             )
+        _check_security_account_coverage(config, problems)
         if len(config.target_ou_ids) > MAX_OUS_PER_STACKSET_OPERATION:
             problems.add(
                 CONTEXT_PREFIX + "target-ou-ids",

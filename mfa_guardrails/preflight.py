@@ -266,7 +266,58 @@ def check_organization(config: GuardrailsConfig, sessions: Sessions) -> Iterator
                     "organization readiness rule could not read members' contacts",
                     f"aws organizations register-delegated-administrator --account-id {security} "
                     f"--service-principal {ACCOUNT_MANAGEMENT_SERVICE}")  # fmt: skip
+    yield from _check_security_parent(config, organizations)
+    yield from _delegated_administrators(organizations)
     yield from _check_scp_slots(config, organizations)
+
+
+# What a delegated administrator of each service could change from its own account, and why it
+# matters to the guardrails (README, "Service control policies").
+DELEGATED_POWERS = {
+    "member.org.stacksets.cloudformation.amazonaws.com":
+        "service-managed StackSets that run in every member as the exempt stacksets-exec-* role",
+    "sso.amazonaws.com":
+        "permission sets and assignments: who holds the exempt AdministratorAccess role",
+    "account.amazonaws.com": "every member's recovery contacts (denied by the SCPs unless exempt)",
+    "organizations.amazonaws.com":
+        "SCPs (ours are tagged and denied to it by plane-protection) and the SCP policy type",
+}  # fmt: skip
+
+
+def _check_security_parent(config: GuardrailsConfig, organizations: Any) -> Iterator[Check]:
+    """The declared parent of the security account (config refuses one outside the targets)."""
+    security, declared = config.security_account_id, config.security_account_ou_id
+    if security is None or declared is None:
+        return
+    (parent,) = organizations.list_parents(ChildId=security)["Parents"]
+    if parent["Id"] == declared:
+        yield Check("ok", "security-ou", security,
+                    f"in {declared}, a target OU: the member baseline reaches it")  # fmt: skip
+    else:
+        yield Check("fail", "security-ou", security,
+                    f"is in {parent['Id']}, not in {declared} as security-account-ou-id says: "
+                    "the member baseline may never reach it",
+                    f"set security-account-ou-id to {parent['Id']} and add it to target-ou-ids, "
+                    f"or move the account into {declared}")  # fmt: skip
+
+
+def _delegated_administrators(organizations: Any) -> Iterator[Check]:
+    """Who is delegated administrator of what, and what each could change from there."""
+    admins = [
+        admin["Id"]
+        for page in organizations.get_paginator("list_delegated_administrators").paginate()
+        for admin in page["DelegatedAdministrators"]
+    ]
+    for account in admins:
+        services = [
+            service["ServicePrincipal"]
+            for page in organizations.get_paginator("list_delegated_services_for_account")
+            .paginate(AccountId=account)
+            for service in page["DelegatedServices"]
+        ]
+        for service in services:
+            power = DELEGATED_POWERS.get(service, "what that service delegates")
+            yield Check("info", "delegated-admins", account, f"{service}: can change {power}")
 
 
 def _check_scp_slots(config: GuardrailsConfig, organizations: Any) -> Iterator[Check]:

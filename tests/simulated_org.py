@@ -50,6 +50,7 @@ CONFIG = {
     "mfa-guardrails:security-account-id": SECURITY_ACCOUNT,
     "mfa-guardrails:organization-id": "o-a1b2c3d4e5",
     "mfa-guardrails:target-ou-ids": ["ou-ab12-workload1"],
+    "mfa-guardrails:security-account-ou-id": "ou-ab12-workload1",
     "mfa-guardrails:target-regions": [REGION],
     "mfa-guardrails:notification-emails": ["secops@acme.test"],
     "mfa-guardrails:break-glass-principal-arns": ["arn:aws:iam::*:role/BreakGlassAdmin"],

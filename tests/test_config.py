@@ -31,6 +31,7 @@ ORG = {
     P + "security-account-id": "222222222222",
     P + "organization-id": "o-a1b2c3d4e5",
     P + "target-ou-ids": ["ou-ab12-cd34ef56"],
+    P + "security-account-ou-id": "ou-ab12-cd34ef56",
     P + "target-regions": ["us-east-1"],
 }
 
@@ -345,3 +346,19 @@ def test_watched_regions_cover_sign_ins_identity_center_home_and_targets() -> No
     )
     default = load_config(default_context())
     assert {"us-east-2", "eu-north-1", "ap-southeast-2"} <= set(default.watched_regions)
+
+
+def test_the_security_account_must_sit_in_a_target_ou() -> None:
+    """Outside the target OUs the member StackSet never reaches the security account: no
+    Force-MFA there, none of its own root sign-ins forwarded, no heartbeat."""
+    missing = {k: v for k, v in ORG.items() if k != P + "security-account-ou-id"}
+    (problem,) = problems_for(missing)
+    assert problem.startswith(P + "security-account-ou-id = None: is required")
+    assert "list-parents --child-id 222222222222" in problem
+    (problem,) = problems_for({**ORG, P + "security-account-ou-id": "ou-ab12-other001"})
+    assert "is not in target-ou-ids: the member StackSet would never reach" in problem
+    assert "Fix: add ou-ab12-other001 to target-ou-ids" in problem
+    same = {**missing, P + "security-account-id": "111111111111",
+            P + "allow-security-in-management": True}  # fmt: skip
+    assert load_config({**default_context(), **same}).security_account_ou_id is None
+

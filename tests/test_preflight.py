@@ -50,6 +50,7 @@ class Organization:
             P + "security-account-id": self.security,
             P + "organization-id": self.organization_id,
             P + "target-ou-ids": [self.ou_id],
+            P + "security-account-ou-id": self.ou_id,
             P + "target-regions": [REGION, HOME],
             P + "notification-emails": ["security@corp.io"],
             P + "slack-workspace-id": "T0123ABCD",
@@ -122,6 +123,8 @@ def organization(monkeypatch: pytest.MonkeyPatch) -> Iterator[Organization]:
         ou = organizations.create_organizational_unit(ParentId=root["Id"], Name="Workloads")
         security = organizations.create_account(AccountName="security", Email="sec@corp.io")
         security_id = security["CreateAccountStatus"]["AccountId"]
+        organizations.move_account(AccountId=security_id, SourceParentId=root["Id"],
+                                   DestinationParentId=ou["OrganizationalUnit"]["Id"])
         for service in (preflight.STACKSETS_SERVICE, preflight.ACCOUNT_MANAGEMENT_SERVICE):
             organizations.enable_aws_service_access(ServicePrincipal=service)
         organizations.register_delegated_administrator(
@@ -147,8 +150,15 @@ def test_a_ready_organization_passes_every_check(organization: Organization) -> 
     checks = run_checks(organization.config(), MotoSessions(organization))
     assert failed(checks) == {}
     assert {c.check for c in checks} == {
-        "bootstrap", "organization", "trusted-access", "delegated-admin", "scp-slots", "chatbot"
+        "bootstrap", "organization", "trusted-access", "delegated-admin", "security-ou",
+        "delegated-admins", "scp-slots", "chatbot",
     }  # fmt: skip
+    (listed,) = [c for c in checks if c.check == "delegated-admins"]
+    assert listed.subject == organization.security
+    assert listed.detail == (
+        "account.amazonaws.com: can change every member's recovery contacts "
+        "(denied by the SCPs unless exempt)"
+    )
     bootstraps = [c.subject for c in checks if c.check == "bootstrap"]
     assert bootstraps == [
         f"aws://{organization.management}/{HOME}",
@@ -277,3 +287,14 @@ def test_bootstrap_environments_are_where_the_stacks_deploy(org_synth: Synthesiz
 def test_the_slots_needed_are_the_scps_we_write() -> None:
     exemptions = Exemptions(break_glass=(), admins=(), automation=())
     assert len(service_control_policies(exemptions)) == preflight.OUR_SCP_COUNT
+
+
+def test_a_security_account_outside_its_declared_ou_fails(organization: Organization) -> None:
+    elsewhere = "ou-ab12-elsewhere"
+    config = organization.config(**{P + "security-account-ou-id": elsewhere,
+                                    P + "target-ou-ids": [organization.ou_id, elsewhere]})
+    check = failed(run_checks(config, MotoSessions(organization)))["security-ou"]
+    assert check.subject == organization.security
+    assert f"not in {elsewhere} as security-account-ou-id says" in check.detail
+    assert check.fix.startswith(f"set security-account-ou-id to {organization.ou_id}")
+
