@@ -10,6 +10,3 @@ STACK_NAME_PREFIX = "MfaGuardrails"
 READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
 # The CDK bootstrap qualifier our stacks are deployed with (CDK's default).
 CDK_DEFAULT_QUALIFIER = "hnb659fds"
-# The tag on the resources of ours whose ARNs carry an id, not a name (the SCPs, the Config
-# rules): the guardrail SCP protects them, and the tag itself, by this key.
-GUARDRAIL_TAG_KEY = "mfa-guardrails:guardrail"

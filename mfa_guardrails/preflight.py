@@ -280,7 +280,8 @@ DELEGATED_POWERS = {
         "permission sets and assignments: who holds the exempt AdministratorAccess role",
     "account.amazonaws.com": "every member's recovery contacts (denied by the SCPs unless exempt)",
     "organizations.amazonaws.com":
-        "SCPs (ours are tagged and denied to it by plane-protection) and the SCP policy type",
+        "SCPs and RCPs and the SCP policy type (denied to it by plane-protection when its "
+        "account is covered; other policy types stay its own)",
 }  # fmt: skip
 
 

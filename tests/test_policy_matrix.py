@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.naming import GUARDRAIL_TAG_KEY
 from constructs_lib.scp.construct import SCP_SIZE_BUDGET, SCP_SIZE_LIMIT, sizes
 from mfa_guardrails.config import ConfigError, load_config
 from mfa_guardrails.preflight import OUR_SCP_COUNT
@@ -187,13 +186,11 @@ def test_each_scp_is_within_the_size_budget(policies: PolicySet) -> None:
 
 def test_scps_attach_to_targets_and_the_security_account(org_synth: Synthesized) -> None:
     """Three SCPs (with FullAWSAccess, 4 of an OU's 10 slots), on the target OUs and on the
-    security account, which as delegated administrator could otherwise change members' contacts;
-    each carries the tag by which plane-protection keeps delegated administrators off it."""
+    security account, which as delegated administrator could otherwise change members' contacts."""
     management = org_synth.templates["MfaGuardrailsManagement"]
     scps = resources_of(management, "AWS::Organizations::Policy").values()
     assert len(scps) == OUR_SCP_COUNT == 3
     for props in scps:
-        assert props["Tags"] == [{"Key": GUARDRAIL_TAG_KEY, "Value": "true"}]
         assert props["TargetIds"] == [
             *ORGANIZATION["mfa-guardrails:target-ou-ids"],
             ORGANIZATION["mfa-guardrails:security-account-id"],

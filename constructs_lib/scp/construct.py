@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from aws_cdk import CfnTag
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-from constructs_lib.naming import GUARDRAIL_TAG_KEY
 from constructs_lib.scp.documents import Exemptions, service_control_policies
 
 # Organizations' limit is 10,240 characters per SCP since 15 May 2026 (5,120 before; Organizations
@@ -63,7 +61,4 @@ class MfaServiceControlPolicies(Construct):
                 type="SERVICE_CONTROL_POLICY",
                 content=policy.document,
                 target_ids=list(props.target_ids) if props.attach else None,
-                # The guardrail SCP protects a policy carrying this tag (its ARN has an id):
-                # a delegated administrator for policy management cannot detach or edit it.
-                tags=[CfnTag(key=GUARDRAIL_TAG_KEY, value="true")],
             )

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from constructs_lib.alerting.runtime.catalog import CANARY_ROLE_NAME
-from constructs_lib.force_mfa.actions import SELF_SERVICE_WITHOUT_MFA
+from constructs_lib.force_mfa.actions import CONSOLE_ONLY_WITHOUT_MFA, SELF_SERVICE_WITHOUT_MFA
 from constructs_lib.naming import (
     CDK_DEFAULT_QUALIFIER,
-    GUARDRAIL_TAG_KEY,
     MFA_REQUIRED_GROUP,
     PRODUCT_PREFIX,
     STACK_NAME_PREFIX,
@@ -100,7 +99,22 @@ LIFELINE_ARNS = (
     "arn:aws:config:*:*:config-rule/*",
     "arn:aws:config:*:*:configuration-recorder/*",
 )
-ANY_SCP = "arn:aws:organizations::*:policy/*/service_control_policy/*"
+# The policy types whose change lifts or breaks the guardrails: a delegated administrator for
+# policy management could otherwise detach ours, attach a deny of its own (locking out
+# break-glass), or detach FullAWSAccess (authorized on the target, not on the AWS policy).
+CONTROL_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+CONTROL_POLICY_CHANGES = (
+    "organizations:CreatePolicy", "organizations:UpdatePolicy", "organizations:DeletePolicy",
+    "organizations:AttachPolicy", "organizations:DetachPolicy",
+)  # fmt: skip
+# StackSet operations: a StackSet runs in every target as the exempt stacksets-exec-* role, and a
+# member that is delegated administrator for StackSets can create service-managed ones.
+STACKSET_CHANGES = (
+    "cloudformation:CreateStackSet", "cloudformation:UpdateStackSet",
+    "cloudformation:DeleteStackSet", "cloudformation:CreateStackInstances",
+    "cloudformation:UpdateStackInstances", "cloudformation:DeleteStackInstances",
+    "cloudformation:ImportStacksToStackSet",
+)  # fmt: skip
 ANY_ORGANIZATION_ROOT = "arn:aws:organizations::*:root/*"
 # Account-level switches that silence the alerts or lock people out, naming no resource: console
 # sign-in restricted to a network (root and break-glass included), a region enabled that has no
@@ -246,7 +260,8 @@ class Exemptions:
         return (
             f"arn:aws:s3:::cdk-{qualifier}-assets-{account}-*",
             f"arn:aws:iam::{account}:role/cdk-{qualifier}-*",
-            f"arn:aws:cloudformation:*:{account}:stack/CDKToolkit/*",
+            # Every stack there: updating one deployed by the exempt execution role reuses it.
+            f"arn:aws:cloudformation:*:{account}:stack/*",
             f"arn:aws:ssm:*:{account}:parameter/cdk-bootstrap/{qualifier}/*",
             f"arn:aws:ecr:*:{account}:repository/cdk-{qualifier}-container-assets-{account}-*",
         )
@@ -356,6 +371,17 @@ def exempt_user_statements(exemptions: Exemptions) -> list[Document]:
             "ArnLike": {"aws:PrincipalArn": list(exemptions.exempt_users)},
             "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"},
         },
+    }, {
+        # Stolen keys of an exempt user would enrol a device of their own and turn it into an
+        # MFA session (a user holds up to eight devices): enrolment is a console act.
+        "Sid": "DenyExemptUserEnrolmentFromKeys",
+        "Effect": "Deny",
+        "Action": list(CONSOLE_ONLY_WITHOUT_MFA),
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"aws:PrincipalArn": list(exemptions.exempt_users)},
+            "Null": {"aws:MultiFactorAuthPresent": "true"},
+        },
     }]  # fmt: skip
 
 
@@ -372,6 +398,15 @@ def exemption_statements(exemptions: Exemptions) -> list[Document]:
             "Action": list(POLICY_DETACHMENT),
             "Resource": "*",
             "Condition": {"ArnLike": {"iam:PolicyARN": FORCE_MFA_POLICY_ARNS}, **exempt},
+        },
+        {
+            # A root session of a member (centralized root access) may delete root's MFA
+            # device: it is a recovery act, for the device and contact admins only.
+            "Sid": "DenyAssumeRootByOthers",
+            "Effect": "Deny",
+            "Action": "sts:AssumeRoot",
+            "Resource": "*",
+            "Condition": _unless(exemptions.device_and_contact_admins or [ROOT_USER_ARN]),
         },
         {
             # The deployment roles are exempt, and CDK's bootstrap roles trust their whole
@@ -451,12 +486,11 @@ def guardrail_statements(
 
 
 def plane_statements(exemptions: Exemptions) -> list[Document]:
-    """The planes around the guardrails: the alert path's own traffic, our SCPs (by tag: their
-    ARNs carry an id), account-level switches, the default bus's encryption and the SCP policy
-    type."""
+    """The planes around the guardrails: the alert path's own traffic, SCPs and RCPs and the
+    SCP policy type (delegated administrators for policy management), StackSets (delegated
+    administrators for StackSets), account-level switches, the default bus's encryption."""
     exempt = _unless(exemptions.guardrail_admins)
     runtime = _unless((*exemptions.guardrail_admins, PRODUCT_RUNTIME_ROLE_ARNS))
-    tagged = {"Null": {f"aws:ResourceTag/{GUARDRAIL_TAG_KEY}": "false"}}
     return [
         {
             # Forged alerts, injected dead letters, and the silence metric: ours only.
@@ -484,14 +518,21 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
                                   PRODUCT_RUNTIME_ROLE_ARNS)),
         },
         {
-            # SCP ARNs carry an id, not a name: ours are found by their tag. A delegated
-            # administrator for policy management would otherwise detach or rewrite them; the
-            # tag itself is protected with them (UntagResource acts on the tagged policy).
-            "Sid": "DenyTaggedScpChanges",
+            # Only guardrail administrators change SCPs and RCPs from a covered account (the
+            # other policy types stay the delegated administrator's).
+            "Sid": "DenyControlPolicyChanges",
             "Effect": "Deny",
-            "NotAction": ["organizations:Describe*", "organizations:List*"],
-            "Resource": ANY_SCP,
-            "Condition": {**tagged, **exempt},
+            "Action": list(CONTROL_POLICY_CHANGES),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"organizations:PolicyType": list(CONTROL_POLICY_TYPES)},
+                          **exempt},
+        },
+        {
+            "Sid": "DenyStackSetChanges",
+            "Effect": "Deny",
+            "Action": list(STACKSET_CHANGES),
+            "Resource": "*",
+            "Condition": exempt,
         },
         {
             "Sid": "DenyAccountSwitches",
@@ -534,7 +575,7 @@ def service_control_policies(
         ),
         NamedPolicy(
             f"{PRODUCT_PREFIX}plane-protection",
-            "Alert path traffic, tagged guardrails, account switches, default bus, SCP type",
+            "Alert path traffic, SCPs and RCPs, StackSets, account switches, default bus",
             _document(plane_statements(exemptions)),
         ),
     )  # fmt: skip

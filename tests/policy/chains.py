@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from constructs_lib.naming import GUARDRAIL_TAG_KEY as GUARDRAIL_TAG
 from tests.policy.engine import Engine
 from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
 from tests.policy.policies import PolicySet, Request
@@ -430,7 +429,7 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
     bucket = f"arn:aws:s3:::cdk-hnb659fds-assets-{sec}-us-east-1"
     scp = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/service_control_policy/"
            "p-0a1b2c3d")  # fmt: skip
-    ours = {f"aws:ResourceTag/{GUARDRAIL_TAG}": "true"}
+    scp_type = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
     return [
         _one_step("become-a-product-role", "Create a role named like the product's, whose "
                   "grants the SCPs let through.", sec_admin,
@@ -491,15 +490,45 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                                      account=sec), "the bootstrap roles' trust"),
         _one_step("detach-an-scp-as-delegated-admin", "A delegated administrator for policy "
                   "management detaches our SCP.", delegated,
-                  Request("organizations:DetachPolicy", scp, ours, DELEGATED_ADMIN),
+                  Request("organizations:DetachPolicy", scp, scp_type, DELEGATED_ADMIN),
                   "no guardrail in the OU"),
         _one_step("rewrite-an-scp-as-delegated-admin", "... or rewrites it.", delegated,
-                  Request("organizations:UpdatePolicy", scp, ours, DELEGATED_ADMIN),
+                  Request("organizations:UpdatePolicy", scp, scp_type, DELEGATED_ADMIN),
                   "a guardrail that allows everything"),
-        _one_step("untag-an-scp-as-delegated-admin", "... or removes its tag first.", delegated,
-                  Request("organizations:UntagResource", scp,
-                          {**ours, "aws:TagKeys": [GUARDRAIL_TAG]}, DELEGATED_ADMIN),
-                  "the SCP no longer looks like ours"),
+        _one_step("attach-a-deny-scp-as-delegated-admin", "... or attaches an SCP of its own "
+                  "that denies break-glass everything.", delegated,
+                  Request("organizations:AttachPolicy", scp.replace("p-0a1b2c3d", "p-evil"),
+                          scp_type, DELEGATED_ADMIN), "break-glass locked out"),
+        _one_step("detach-full-aws-access-as-delegated-admin", "... or detaches FullAWSAccess "
+                  "from the OU (authorized on the OU).", delegated,
+                  Request("organizations:DetachPolicy", "arn:aws:organizations::111111111111:"
+                          "ou/o-a1b2c3d4e5/ou-ab12-workload1", scp_type, DELEGATED_ADMIN),
+                  "every account of the OU denied everything"),
+        _one_step("attach-an-rcp-as-delegated-admin", "... or a resource control policy that "
+                  "refuses the alert path's cross-account calls.", delegated,
+                  Request("organizations:AttachPolicy", scp.replace("service_control_policy",
+                                                                    "resource_control_policy"),
+                          {"organizations:PolicyType": "RESOURCE_CONTROL_POLICY"},
+                          DELEGATED_ADMIN), "forwarded events refused"),
+        _one_step("create-a-stackset-as-delegated-admin", "A delegated administrator for "
+                  "StackSets runs a template in every member as the exempt stacksets-exec-*.",
+                  sec_admin, Request("cloudformation:CreateStackInstances",
+                                     f"arn:aws:cloudformation:{head}:stackset/evil:0a1b",
+                                     account=sec), "an exempt identity in every member"),
+        _one_step("update-a-stack-deployed-by-cdk", "Update a stack of the security account that "
+                  "CDK deployed: CloudFormation reuses its stored, exempt execution role.",
+                  sec_admin, Request("cloudformation:UpdateStack",
+                                     f"arn:aws:cloudformation:{head}:stack/Team/0a1b",
+                                     account=sec), "an exempt BreakGlassAdmin"),
+        _one_step("assume-root-from-the-security-account", "Take a member's root session "
+                  "(centralized root access) and delete root's MFA device.", sec_admin,
+                  # (evaluated in the caller's account: AWS authorizes it by the organization)
+                  Request("sts:AssumeRoot", f"arn:aws:iam::{sec}:root", account=sec),
+                  "root of any member"),
+        _one_step("break-glass-keys-enrol-a-device", "The break-glass user's stolen keys enrol a "
+                  "device of their own, then mint an MFA session.", break_glass_keys,
+                  Request("iam:CreateVirtualMFADevice", f"{ARN}:mfa/attacker"),
+                  "an exempt MFA session"),
         _one_step("disable-the-scp-type", "A delegated administrator disables SCPs.", delegated,
                   Request("organizations:DisablePolicyType",
                           "arn:aws:organizations::111111111111:root/o-a1b2c3d4e5/r-ab12",
@@ -544,24 +573,27 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                                account=sec))  # fmt: skip
     own_scp = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/service_control_policy/"
                "p-team")  # fmt: skip
-    ours = {f"aws:ResourceTag/{GUARDRAIL_TAG}": "true"}
+    own_tag_policy = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/tag_policy/"
+                      "p-team")  # fmt: skip
+    scp_type = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
     return [
-        Chain("teams-keep-their-own-planes", "A delegated administrator manages its own SCPs "
-              "and tags; member teams write their own metrics.", (
-            Step(delegated, Request("organizations:UpdatePolicy", own_scp,
-                                    account=DELEGATED_ADMIN), "its own SCP"),
-            Step(delegated, Request("organizations:TagResource", own_scp,
+        Chain("teams-keep-their-own-planes", "A delegated administrator manages the other "
+              "policy types (a tag policy) and their tags; member teams write their own metrics.", (
+            Step(delegated, Request("organizations:UpdatePolicy", own_tag_policy,
+                                    {"organizations:PolicyType": "TAG_POLICY"}, DELEGATED_ADMIN),
+                 "its own tag policy"),
+            Step(delegated, Request("organizations:TagResource", own_tag_policy,
                                     {"aws:TagKeys": ["team"]}, DELEGATED_ADMIN), "its own tag"),
             Step(developer, Request("cloudwatch:PutMetricData",
                                     context={"cloudwatch:namespace": "team/app"}), "a metric"),
         ), None),
         Chain("guardrail-admins-change-the-planes", "Break-glass (role, or user with MFA) "
               "changes what the planes protect.", (
-            Step(break_glass, Request("organizations:UpdatePolicy", own_scp, ours),
-                 "our SCP updated"),
-            Step(break_glass, Request("organizations:UntagResource", own_scp,
-                                      {**ours, "aws:TagKeys": [GUARDRAIL_TAG]}),
-                 "our tag moved"),
+            Step(break_glass, Request("organizations:UpdatePolicy", own_scp, scp_type),
+                 "an SCP updated"),
+            Step(break_glass, Request("cloudformation:CreateStackInstances",
+                                      f"arn:aws:cloudformation:us-east-1:{MEMBER}:stackset/"
+                                      "team:0a1b"), "a StackSet rolled out"),
             Step(break_glass, Request("account:EnableRegion", f"arn:aws:account::{MEMBER}:account",
                                       {"account:TargetRegion": "me-central-1"}),
                  "a region enabled (then added to target-regions)"),
@@ -585,6 +617,11 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                  "the phone AWS called"),
             Step(_console(_user("alice")), Request("iam:GetMFADevice", f"{ARN}:user/alice"),
                  "the new security key"),
+            Step(replace(_session(_role("x", account=sec)), name="security-sso-admin",
+                         arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
+                         f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}"),
+                 Request("sts:AssumeRoot", f"arn:aws:iam::{sec}:root", account=sec),
+                 "an admin takes a member's root session to replace its lost device"),
         ), None),
         Chain("security-admins-still-read", "The security account's admins read the alert "
               "path.", (
