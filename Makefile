@@ -13,6 +13,10 @@ NODE_STAMP := node_modules/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # uv uses the python3 that `tools` checked, never a Python it would download.
 export UV_PYTHON_DOWNLOADS := never
+# uv does not compile bytecode at install (all of .venv: 37 s of CPU; the commands import a
+# quarter of it): Python writes the bytecode of what they import on first use. With
+# PYTHONDONTWRITEBYTECODE set, every process would compile aws_cdk again (~5 s each).
+unexport PYTHONDONTWRITEBYTECODE
 
 # CONFIG=path.json: synthesize, compare or deploy that configuration file (the format of
 # examples/*.json) instead of the embedded default; app.py reads it from MFA_GUARDRAILS_CONFIG.
@@ -33,9 +37,10 @@ $(UV_STAMP): requirements-uv.txt | tools
 	touch $@
 
 # Exactly what uv.lock pins (hashes checked), dev tools included; the project itself editable.
-# --frozen: never re-resolve; a pyproject.toml that disagrees with uv.lock needs `make lock`.
+# --locked: uv.lock is never changed here, and a pyproject.toml that disagrees with it stops the
+# install (run `make lock`, commit uv.lock).
 $(STAMP): pyproject.toml uv.lock $(UV_STAMP)
-	$(UV) sync --frozen --extra dev --python python3 --quiet
+	$(UV) sync --locked --extra dev --python python3 --quiet
 	touch $@
 
 ## Update uv.lock after changing a dependency in pyproject.toml (or to take newer releases of
