@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import tomllib
+from functools import cache
 from pathlib import Path
 
 from tests.synth import ROOT
@@ -13,7 +14,8 @@ from tests.synth import ROOT
 CHECKED = ["app.py", "stacks", "constructs_lib", "mfa_guardrails", "bench", "tests"]
 
 
-def imported_cdk_modules() -> set[str]:
+@cache
+def imported_cdk_modules() -> frozenset[str]:
     files = [ROOT / "app.py"] + [
         path for folder in CHECKED[1:] for path in sorted((ROOT / folder).rglob("*.py"))
     ]
@@ -27,7 +29,7 @@ def imported_cdk_modules() -> set[str]:
                 found.add(module)
                 if module == "aws_cdk":  # from aws_cdk import aws_iam as iam
                     found |= {f"aws_cdk.{a.name}" for a in node.names if a.name.startswith("aws_")}
-    return found
+    return frozenset(found)
 
 
 def followed_cdk_modules() -> tuple[set[str], list[str]]:
