@@ -1,33 +1,52 @@
 # The two commands of mfa-guardrails (see README): `make synth` and `make test`.
-# Each sets itself up on a fresh machine: a Python venv in .venv and the pinned CDK CLI in
-# node_modules. Nothing here needs AWS credentials or a network beyond package installs.
+# Each sets itself up on a fresh machine: the pinned uv in .tools/uv (requirements-uv.txt), a
+# Python venv in .venv with exactly what uv.lock pins, and the pinned CDK CLI in node_modules.
+# Nothing here needs AWS credentials or a network beyond package installs.
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+UV      := .tools/uv/bin/uv
+UV_STAMP := .tools/uv/.installed
 NODE_STAMP := node_modules/.installed
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# uv uses the python3 that `tools` checked, never a Python it would download.
+export UV_PYTHON_DOWNLOADS := never
+# uv does not compile bytecode at install (all of .venv: 37 s of CPU; the commands import a
+# quarter of it): Python writes the bytecode of what they import on first use. With
+# PYTHONDONTWRITEBYTECODE set, every process would compile aws_cdk again (~5 s each).
+unexport PYTHONDONTWRITEBYTECODE
 
 # CONFIG=path.json: synthesize, compare or deploy that configuration file (the format of
 # examples/*.json) instead of the embedded default; app.py reads it from MFA_GUARDRAILS_CONFIG.
 CONFIG ?=
 CDK := $(if $(CONFIG),MFA_GUARDRAILS_CONFIG=$(abspath $(CONFIG)) )npx --no-install cdk
 
-.PHONY: setup synth test sweep bench diff deploy clean tools preflight org-readiness
+.PHONY: setup lock synth test sweep bench diff deploy clean tools preflight org-readiness
 
 tools:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mfa-guardrails needs Python >= 3.11 (found " + sys.version.split()[0] + "): install it and make sure python3 points to it")'
 	@command -v node >/dev/null || { echo "mfa-guardrails needs Node.js >= 20 for the CDK CLI: install it (e.g. apt-get install nodejs npm) and re-run"; exit 1; }
 	@command -v npm >/dev/null || { echo "mfa-guardrails needs npm for the CDK CLI: install it (e.g. apt-get install npm) and re-run"; exit 1; }
 
-$(STAMP): pyproject.toml | tools
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	# setuptools' note on editable installs (a meta path finder) is informational: not shown.
-	PYTHONWARNINGS=ignore:::setuptools.command.editable_wheel \
-	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(UV_STAMP): requirements-uv.txt | tools
+	rm -rf .tools/uv
+	python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  --target .tools/uv -r requirements-uv.txt
 	touch $@
+
+# Exactly what uv.lock pins (hashes checked), dev tools included; the project itself editable.
+# --locked: uv.lock is never changed here, and a pyproject.toml that disagrees with it stops the
+# install (run `make lock`, commit uv.lock).
+$(STAMP): pyproject.toml uv.lock $(UV_STAMP)
+	$(UV) sync --locked --extra dev --python python3 --quiet
+	touch $@
+
+## Update uv.lock after changing a dependency in pyproject.toml (or to take newer releases of
+## what is not pinned there: `make lock LOCK_ARGS=--upgrade`), then commit it.
+lock: $(UV_STAMP)
+	$(UV) lock $(LOCK_ARGS)
 
 $(NODE_STAMP): package.json package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
@@ -80,4 +99,4 @@ bench: setup
 	$(PY) bench/run.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .tools

@@ -160,7 +160,8 @@ class _AccountApi:
 
 def _account_of_key(access_key: str) -> str:
     """The account moto issued an assumed role's access key for."""
-    return get_account_id_from(access_key)
+    account: str = get_account_id_from(access_key)
+    return account
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def _root_summary_with_password() -> None:
         return {**original(self), "AccountPasswordPresent": getattr(self, "_password", 1)}
 
     summary_map.simulated = True  # type: ignore[attr-defined]
-    AccountSummary.summary_map = property(summary_map)  # type: ignore[assignment,method-assign]
+    AccountSummary.summary_map = property(summary_map)
 
 
 def _root(account: str, *, mfa: bool, password: bool = True) -> None:

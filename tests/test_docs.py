@@ -38,6 +38,7 @@ CHECKS = {
     "make synth": (["make", "-n", "synth"], "-m mfa_guardrails.checks"),
     "make test": (["make", "-n", "test"], "-m pytest"),
     "make diff": (["make", "-n", "diff"], "cdk diff\n"),
+    "make lock": (["make", "-n", "lock"], "uv lock"),
     "make synth CONFIG=my-org.json": (
         ["make", "-n", "synth", "CONFIG=my-org.json"], "checks --config my-org.json"),
     "make diff CONFIG=my-org.json": (
@@ -104,7 +105,7 @@ def test_deploy_asks_before_broadening_changes_unless_told_otherwise() -> None:
 
 
 def test_license_is_an_spdx_expression() -> None:
-    """A TOML table for project.license makes setuptools warn on every install (PEP 639)."""
+    """A TOML table for project.license is deprecated (PEP 639): build backends warn on it."""
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

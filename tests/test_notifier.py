@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 
 from constructs_lib.alerting.runtime import handler as notifier
 from constructs_lib.alerting.runtime.catalog import BY_ID, UNRECOGNIZED
@@ -72,11 +73,16 @@ class Sns:
 
     def received(self) -> list[dict[str, Any]]:
         """What the SQS subscriber got since the last call: the SNS envelopes (Subject, Message,
-        MessageAttributes). One receive: a message read is hidden for the rest of the session
-        instead of deleted (each call costs a moto round trip, and there are hundreds)."""
+        MessageAttributes). One receive; what it read is then deleted in moto's model, not by a
+        round trip per call (there are hundreds): a message left hidden would be scanned again by
+        every later receive."""
         batch = _sqs().receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
                                        VisibilityTimeout=3600)  # fmt: skip
-        return [json.loads(message["Body"]) for message in batch.get("Messages", [])]
+        messages = batch.get("Messages", [])
+        queue = sqs_backends[ACCOUNT][REGION].get_queue(self.queue_url.rsplit("/", 1)[1])
+        for message in messages:
+            queue.delete_message(message["ReceiptHandle"])
+        return [json.loads(message["Body"]) for message in messages]
 
 
 @cache
