@@ -60,10 +60,14 @@ synth: setup
 	$(PY) -m mfa_guardrails.checks $(if $(CONFIG),--config $(CONFIG))
 
 ## The tests: pytest, ruff and mypy (strict on app.py, stacks/, constructs_lib/, runtime code).
+## mypy runs beside pytest (on the core pytest leaves idle between its own jobs); its report is
+## printed after ruff's, and any of the three failing fails the target.
 test: setup
-	$(PY) -m pytest -q
-	$(PY) -m ruff check .
-	$(PY) -m mypy
+	@log=$$(mktemp); $(PY) -m mypy >$$log 2>&1 & mypy=$$!; \
+	echo "$(PY) -m pytest -q"; $(PY) -m pytest -q; tests=$$?; \
+	echo "$(PY) -m ruff check ."; $(PY) -m ruff check .; lint=$$?; \
+	wait $$mypy; typed=$$?; echo "$(PY) -m mypy"; cat $$log; rm -f $$log; \
+	exit $$(( tests || lint || typed ))
 
 ## The whole policy sweep (every action of 11 services x every principal kind x MFA states).
 sweep: setup

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,17 @@ _CLI_CHATTER = re.compile(
 )
 
 
-def synthesize(outdir: Path, config_file: Path | None) -> int:
-    """Run ``cdk synth`` through the pinned CLI, as ``make deploy`` would; return its exit code.
-    On success only what the app said (its warnings) is shown; on failure everything."""
+@dataclass(frozen=True)
+class Synth:
+    """How one ``cdk synth`` ended: its exit code and what to show of its output."""
+
+    code: int
+    output: tuple[str, ...]
+
+
+def synthesize(outdir: Path, config_file: Path | None) -> Synth:
+    """Run ``cdk synth`` through the pinned CLI, as ``make deploy`` would. Prints nothing (several
+    run at once): on success only what the app said (its warnings) is kept, on failure all."""
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
     env = dict(os.environ)
     env.pop(CONFIG_FILE_VARIABLE, None)
@@ -78,9 +87,7 @@ def synthesize(outdir: Path, config_file: Path | None) -> int:
     )
     lines = (result.stdout + result.stderr).splitlines()
     shown = lines if result.returncode else [ln for ln in lines if not _CLI_CHATTER.match(ln)]
-    for line in shown:
-        print(line)
-    return result.returncode
+    return Synth(result.returncode, tuple(shown))
 
 
 def stacks_in(outdir: Path) -> list[StackSummary]:
@@ -156,9 +163,15 @@ class Outcome:
     tool_error: str | None = None
 
 
-def check_configuration(outdir: Path, config_file: Path | None) -> Outcome:
-    """Synthesize one configuration into ``outdir``, print its findings and summary."""
-    synth_code = synthesize(outdir, config_file)
+def check_configuration(
+    outdir: Path, config_file: Path | None, synth: Synth | None = None
+) -> Outcome:
+    """Check one configuration synthesized into ``outdir`` (``synth``: how its synth ended;
+    synthesized here when not given), print its findings and summary."""
+    synth = synth or synthesize(outdir, config_file)
+    for line in synth.output:
+        print(line)
+    synth_code = synth.code
     if not (outdir / "manifest.json").exists():
         return Outcome((), f"synth failed (exit {synth_code}) before writing a cloud assembly")
     stacks = stacks_in(outdir)
@@ -240,17 +253,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     findings: list[Finding] = []
     errors: list[str] = []
-    for name, config_file in configurations(args.config).items():
-        if args.only and name not in args.only:
-            continue
-        print(f"== {name} -> {args.outdir / name}")
-        outcome = check_configuration(args.outdir / name, config_file)
-        findings += [
-            Finding(f.tool, f.rule, f.level, f"{name}/{f.location}", f.message)
-            for f in outcome.findings
-        ]
-        if outcome.tool_error:
-            errors.append(f"{name}: {outcome.tool_error}")
+    selected = {
+        name: config_file
+        for name, config_file in configurations(args.config).items()
+        if not args.only or name in args.only
+    }
+    # Every configuration is synthesized at once (one CLI, app and jsii process chain each, on
+    # its own core), and each is linted (in this process) while the others still synthesize;
+    # the summaries are printed in order.
+    workers = max(1, min(len(selected), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        synths = {
+            name: pool.submit(synthesize, args.outdir / name, config_file)
+            for name, config_file in selected.items()
+        }
+        for name, config_file in selected.items():
+            print(f"== {name} -> {args.outdir / name}", flush=True)
+            outcome = check_configuration(
+                args.outdir / name, config_file, synths[name].result()
+            )
+            findings += [
+                Finding(f.tool, f.rule, f.level, f"{name}/{f.location}", f.message)
+                for f in outcome.findings
+            ]
+            if outcome.tool_error:
+                errors.append(f"{name}: {outcome.tool_error}")
     write_findings(args.outdir, findings)
     print(f"findings written to {args.outdir / 'findings.json'} and findings.sarif")
     if errors:

@@ -121,10 +121,10 @@ def test_findings_are_written_as_json_and_valid_sarif(tmp_path: Path) -> None:
 def test_exit_codes_distinguish_findings_from_tool_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(checks, "synthesize", lambda outdir, context: 1)
+    monkeypatch.setattr(checks, "synthesize", lambda outdir, context: checks.Synth(1, ()))
     assert checks.main(["--outdir", str(tmp_path), "--only", "single-account"]) == 2
     finding = checks.Finding("cfn-lint", "E3002", "error", "x", "bad")
     monkeypatch.setattr(
-        checks, "check_configuration", lambda outdir, config_file: checks.Outcome((finding,))
+        checks, "check_configuration", lambda outdir, config_file, synth: checks.Outcome((finding,))
     )
     assert checks.main(["--outdir", str(tmp_path), "--only", "single-account"]) == 1
