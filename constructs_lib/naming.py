@@ -10,3 +10,11 @@ STACK_NAME_PREFIX = "MfaGuardrails"
 READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
 # The CDK bootstrap qualifier our stacks are deployed with (CDK's default).
 CDK_DEFAULT_QUALIFIER = "hnb659fds"
+# The product's roles that write to protected resources in their own work (heartbeats, logs,
+# alerts, forwarded events, the canary's tag): the guardrail SCPs let them act within their
+# grants. The readiness reader (read-only, and assumable by the security account's admins) and
+# the chat role are not among them: they need nothing an SCP denies.
+RUNTIME_ROLE_NAMES = tuple(
+    f"{PRODUCT_PREFIX}{name}"
+    for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary")
+)

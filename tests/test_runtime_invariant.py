@@ -4,8 +4,11 @@ SCPs attached (tests/policy/runtime.py derives the calls from the synthesized te
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 
+from constructs_lib.naming import RUNTIME_ROLE_NAMES
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet
 from tests.policy.principals import MEMBER, MEMBER_OU
@@ -64,3 +67,14 @@ def test_every_role_of_ours_does_its_own_work_under_both_scps(
         if error or not allowed
     ]
     assert not failed, "\n".join(failed)
+
+
+def test_every_runtime_role_named_in_the_scps_exists(calls: list[RuntimeCall]) -> None:
+    """A name the SCPs let through that no template creates would be an exemption for whoever
+    creates it first: each must match a role of ours."""
+    roles = {call.role.arn.rpartition("/")[2] for call in calls}
+    for pattern in RUNTIME_ROLE_NAMES:
+        assert any(fnmatch.fnmatchcase(role, pattern) for role in roles), pattern
+    # The reader, assumable by the security account's admins, is not among them.
+    assert not any(fnmatch.fnmatchcase("mfa-guardrails-readiness-reader", pattern)
+                   for pattern in RUNTIME_ROLE_NAMES)  # fmt: skip

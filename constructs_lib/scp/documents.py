@@ -29,6 +29,7 @@ from constructs_lib.naming import (
     CDK_DEFAULT_QUALIFIER,
     MFA_REQUIRED_GROUP,
     PRODUCT_PREFIX,
+    RUNTIME_ROLE_NAMES,
     STACK_NAME_PREFIX,
 )
 
@@ -188,12 +189,12 @@ RESOURCELESS_LIFELINE_CHANGES = (
 # The canary role tags itself every interval (its heartbeat): the one change of a protected
 # resource a non-administrator makes, allowed to that role, on that role, and nothing more.
 CANARY_ROLE_ARN = f"arn:aws:iam::*:role/{CANARY_ROLE_NAME}"
-# The product's own roles (notifier, heartbeat monitor, readiness, forwarding, reader, canary) do
+# The product's runtime roles (notifier, heartbeat monitor, readiness, forwarding, canary) do
 # their work on protected resources: heartbeats in the table, their functions' log writes. Their
 # grants are their only limit: creating a role of that name, changing its trust or policies, and
 # passing it to a service are themselves protected changes (tests/policy/runtime.py proves every
-# grant of every role of ours is allowed under both SCPs).
-PRODUCT_RUNTIME_ROLE_ARNS = f"arn:aws:iam::*:role/{PRODUCT_PREFIX}*"
+# grant of every role of ours is allowed under the SCPs).
+PRODUCT_RUNTIME_ROLE_ARNS = tuple(f"arn:aws:iam::*:role/{name}" for name in RUNTIME_ROLE_NAMES)
 HEARTBEAT_WRITE = "iam:TagRole"
 POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
@@ -438,7 +439,7 @@ def guardrail_statements(
             ],
             # The product's roles act within their grants; the canary among them is confined
             # by the next two statements.
-            "Condition": _unless((*exemptions.guardrail_admins, PRODUCT_RUNTIME_ROLE_ARNS)),
+            "Condition": _unless((*exemptions.guardrail_admins, *PRODUCT_RUNTIME_ROLE_ARNS)),
         },
         {
             "Sid": "DenyCanaryAllButItsHeartbeat",
@@ -490,7 +491,7 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
     SCP policy type (delegated administrators for policy management), StackSets (delegated
     administrators for StackSets), account-level switches, the default bus's encryption."""
     exempt = _unless(exemptions.guardrail_admins)
-    runtime = _unless((*exemptions.guardrail_admins, PRODUCT_RUNTIME_ROLE_ARNS))
+    runtime = _unless((*exemptions.guardrail_admins, *PRODUCT_RUNTIME_ROLE_ARNS))
     return [
         {
             # Forged alerts, injected dead letters, and the silence metric: ours only.
@@ -515,7 +516,7 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
             "Action": list(REPLAY),
             "Resource": [PRODUCT_QUEUES, PRODUCT_FUNCTIONS],
             "Condition": _unless((*exemptions.guardrail_admins, *exemptions.admins,
-                                  PRODUCT_RUNTIME_ROLE_ARNS)),
+                                  *PRODUCT_RUNTIME_ROLE_ARNS)),
         },
         {
             # Only guardrail administrators change SCPs and RCPs from a covered account (the

@@ -443,6 +443,12 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   developer, Request("iam:UpdateAssumeRolePolicy",
                                      f"{ARN}:role/mfa-guardrails-readiness-reader"),
                   "the reader's identity"),
+        _one_step("act-as-the-readiness-reader", "The security account's Identity Center admin "
+                  "(which the reader trusts) acts as the reader in a member: were the reader "
+                  "exempt like the runtime roles, any grant it ever gained would be unguarded.",
+                  _session(_role("mfa-guardrails-readiness-reader")),
+                  Request("cloudtrail:StopLogging", f"arn:aws:cloudtrail:us-east-1:{MEMBER}:"
+                          "trail/org-trail"), "the trail stopped"),
         _one_step("replace-the-notifier-code", "Replace the notifier's code.", sec_sso_admin,
                   Request("lambda:UpdateFunctionCode", f"arn:aws:lambda:{head}:{NOTIFIER}",
                           account=sec), "alerts say what the attacker wants"),
