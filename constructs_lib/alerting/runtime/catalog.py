@@ -378,6 +378,7 @@ _SIGNIN: _Origin = {
     "event_source": "signin.amazonaws.com",
 }
 _ACCOUNT = _api_call("account")
+_ORGANIZATIONS = _api_call("organizations")
 
 _CLOUDTRAIL = _api_call("cloudtrail")
 _CONFIG_API = _api_call("config")
@@ -873,6 +874,56 @@ ENTRIES: tuple[Entry, ...] = (
         "user's own credentials and MFA.",
         what_to_do="Turn it back on in IAM (Root access management) unless the change was "
         "planned, and treat the caller's credentials as stolen.",
+    ),
+    # --- Planes only the management account acts on, or where a deny may be missing ----------
+    Entry(
+        id="delegated-administrator-changed",
+        **_ORGANIZATIONS,
+        event_names=("RegisterDelegatedAdministrator", "DeregisterDelegatedAdministrator",
+                     "EnableAWSServiceAccess", "DisableAWSServiceAccess", "PutResourcePolicy",
+                     "DeleteResourcePolicy"),
+        shows=(("delegated account", ("requestParameters", "accountId")),
+               ("service", ("requestParameters", "servicePrincipal")),
+               ("delegation policy", ("requestParameters", "content"))),
+        severity=Severity.HIGH,
+        title="An organization delegated administrator or trusted service changed",
+        attempt_title="Attempt to change a delegated administrator or trusted service",
+        why="A delegated administrator acts on every account from its own: StackSets that run as "
+        "the exempt stacksets-exec-* role, Identity Center permission sets, members' contacts, "
+        "organization policies. Only the management account registers one, and no SCP "
+        "restricts the management account.",
+        what_to_do="Check the change was planned; run make preflight to list every delegated "
+        "administrator and what it can change; otherwise undo it (aws organizations "
+        "deregister-delegated-administrator) and treat the management account's caller as "
+        "stolen.",
+    ),
+    Entry(
+        id="region-opt-in-changed",
+        **_ACCOUNT,
+        event_names=("EnableRegion", "DisableRegion"),
+        shows=(_TARGET_ACCOUNT, ("region", ("requestParameters", "regionName"))),
+        severity=Severity.MEDIUM,
+        title="An opt-in region was enabled or disabled",
+        attempt_title="Attempt to enable or disable an opt-in region",
+        why="A newly enabled region has no forwarding rules until it is added to target-regions: "
+        "sign-ins and changes there reach no alert.",
+        what_to_do="If it was planned, add the region to target-regions (and sign-in-regions) "
+        "and deploy; otherwise disable it again and treat the caller's credentials as stolen.",
+    ),
+    Entry(
+        id="event-bus-encryption-changed",
+        **_EVENTS_API,
+        event_names=("UpdateEventBus",),
+        shows=(("event bus", ("requestParameters", "name")),
+               ("KMS key", ("requestParameters", "kmsKeyIdentifier"))),
+        severity=Severity.HIGH,
+        title="An event bus was updated (its encryption key may have changed)",
+        attempt_title="Attempt to update an event bus",
+        why="The default bus re-encrypted with a key that is then disabled stops every rule on "
+        "it, the forwarding of these alerts included.",
+        what_to_do="Check which key the bus now uses (aws events describe-event-bus) and that "
+        "EventBridge may use it; restore the AWS-owned key unless the change was planned.",
+        lands=Lands.RESOURCE_REGION,
     ),
     # --- AWS Config --------------------------------------------------------------------------
     Entry(
