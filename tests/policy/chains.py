@@ -592,6 +592,14 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                                     {"aws:TagKeys": ["team"]}, DELEGATED_ADMIN), "its own tag"),
             Step(developer, Request("cloudwatch:PutMetricData",
                                     context={"cloudwatch:namespace": "team/app"}), "a metric"),
+            # A member's own CDK bootstrap and stacks are its own (only the security account's
+            # are protected).
+            Step(developer, Request("iam:CreateRole", f"{ARN}:role/cdk-hnb659fds-cfn-exec-role-"
+                                    f"{MEMBER}-us-east-1"), "its own bootstrap"),
+            Step(developer, Request("s3:PutObject", f"arn:aws:s3:::cdk-hnb659fds-assets-{MEMBER}-"
+                                    "us-east-1/0a1b.json"), "its own assets"),
+            Step(developer, Request("cloudformation:UpdateStack", f"arn:aws:cloudformation:"
+                                    f"us-east-1:{MEMBER}:stack/Team/0a1b"), "its own stack"),
         ), None),
         Chain("guardrail-admins-change-the-planes", "Break-glass (role, or user with MFA) "
               "changes what the planes protect.", (

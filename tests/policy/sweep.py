@@ -40,8 +40,12 @@ from tests.policy.principals import (
     concrete,
 )
 
+SECURITY = "222222222222"  # the organization example's security account
 SERVICES = ("iam", "sts", "account", "organizations", "cloudtrail", "config", "events", "sns",
-            "sqs", "lambda", "kms", "cloudwatch", "cloudformation")  # fmt: skip
+            "sqs", "lambda", "kms", "cloudwatch", "cloudformation",
+            # The planes: Sign-In's console authorization, the CDK bootstrap (bucket, parameter,
+            # repository), the heartbeat table, the functions' log groups.
+            "signin", "s3", "ssm", "ecr", "dynamodb", "logs")  # fmt: skip
 CATALOG = ("node_modules", "@cloud-copilot", "iam-data", "data")
 CHANGES = {"Write", "Permissions management", "Tagging"}
 # What the product promises anyone may still do to a protected resource: use it as the alert path
@@ -90,6 +94,29 @@ UNTYPEABLE = {
 RESOURCELESS_PROTECTED = {
     "config:DeleteDeliveryChannel", "config:PutDeliveryChannel", "organizations:LeaveOrganization",
     "events:PutPermission", "events:RemovePermission",
+    # Console sign-in restricted to a network locks out root and break-glass.
+    "signin:PutConsoleAuthorizationConfiguration", "signin:DeleteConsoleAuthorizationConfiguration",
+    "signin:PutResourcePermissionStatement", "signin:DeleteResourcePermissionStatement",
+}  # fmt: skip
+# Changes the product promises only guardrail administrators make, on resources anyone else
+# may otherwise change as they like: (action, resource, context) of each.
+SWITCHES = {
+    "account:EnableRegion": (f"arn:aws:account::{MEMBER}:account",
+                             {"account:TargetRegion": "me-central-1"}),
+    "account:DisableRegion": (f"arn:aws:account::{MEMBER}:account",
+                              {"account:TargetRegion": "eu-south-1"}),
+    "events:UpdateEventBus": (f"arn:aws:events:us-east-1:{MEMBER}:event-bus/default", {}),
+    "organizations:DisablePolicyType": (
+        "arn:aws:organizations::111111111111:root/o-a1b2c3d4e5/r-ab12", {}),
+    **{f"organizations:{name}Policy": (
+        "arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/service_control_policy/p-0a1b",
+        {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"})
+       for name in ("Create", "Update", "Delete", "Attach", "Detach")},
+    "cloudformation:CreateStackSet": ("*", {}),  # names no resource
+    **{f"cloudformation:{name}": (f"arn:aws:cloudformation:us-east-1:{MEMBER}:stackset/team:0a1b",
+                                  {})
+       for name in ("UpdateStackSet", "DeleteStackSet", "CreateStackInstances",
+                    "UpdateStackInstances", "DeleteStackInstances", "ImportStacksToStackSet")},
 }  # fmt: skip
 
 
@@ -204,7 +231,34 @@ def protected_resources(
     add("config", "configrule", f"arn:aws:config:{region}:config-rule/config-rule-0a1b2c")
     add("config", "configurationrecorder",
         f"arn:aws:config:{region}:configuration-recorder/default/0a1b")
+    return _merged(found, _plane_resources(region))
+
+
+def _merged(
+    found: dict[tuple[str, str], list[Request]], more: list[tuple[tuple[str, str], Request]]
+) -> dict[tuple[str, str], list[Request]]:
+    for key, request in more:
+        found.setdefault(key, []).append(request)
     return found
+
+
+def _plane_resources(region: str) -> list[tuple[tuple[str, str], Request]]:
+    """The heartbeat table, a function's log group, and the security account's CDK bootstrap
+    (its bucket's name carries the account; every stack there is protected)."""
+    sec, qualifier = SECURITY, "hnb659fds"
+    bucket = f"arn:aws:s3:::cdk-{qualifier}-assets-{sec}-us-east-1"
+    found = [
+        ("dynamodb", "table", f"arn:aws:dynamodb:{region}:table/mfa-guardrails-heartbeats"),
+        ("logs", "log-group", f"arn:aws:logs:{region}:log-group:/aws/lambda/mfa-guardrails-x"),
+        ("s3", "bucket", bucket),
+        ("s3", "object", f"{bucket}/0a1b2c3d.json"),
+        ("ssm", "parameter", f"arn:aws:ssm:us-east-1:{sec}:parameter/cdk-bootstrap/{qualifier}/v"),
+        ("ecr", "repository", f"arn:aws:ecr:us-east-1:{sec}:repository/cdk-{qualifier}-container-"
+                              f"assets-{sec}-us-east-1"),
+        ("iam", "role", f"arn:aws:iam::{sec}:role/cdk-{qualifier}-lookup-role-{sec}-us-east-1"),
+        ("cloudformation", "stack", f"arn:aws:cloudformation:us-east-1:{sec}:stack/Team/0a1b"),
+    ]  # fmt: skip
+    return [((service, kind), Request("", arn)) for service, kind, arn in found]
 
 
 def force_mfa_cells(
@@ -251,14 +305,7 @@ def protection_cells(
     for action in catalog():
         if action.access_level not in CHANGES or action.id in USE:
             continue
-        requests = [r for kind in action.resource_types
-                    for r in protected.get((action.service, kind), [])]  # fmt: skip
-        if not action.resource_types and action.id in RESOURCELESS_PROTECTED:
-            requests = [Request("", "*")]
-        if action.id in {"iam:DetachGroupPolicy", "iam:DetachRolePolicy"}:
-            target = "group/Developers" if "Group" in action.name else "role/ConsoleUsers"
-            requests.append(Request("", f"{ARN}:{target}", {"iam:PolicyARN": FORCE_MFA_ARN}))
-        for template in requests:
+        for template in _protected_requests(action, protected):
             for p in principals:
                 if p.assumed_root:
                     continue  # task policies confine these sessions to the root user anyway
@@ -279,6 +326,23 @@ def protection_cells(
                     continue  # an exempt user still signs in with MFA (Force-MFA)
                 yield SweepCell("b:protected" if not admin else "c:admins-can", p, request, admin)
         yield from _device_and_contact_cells(action, principals, device_admin)
+
+
+def _protected_requests(
+    action: Action, protected: dict[tuple[str, str], list[Request]]
+) -> list[Request]:
+    """The protected resources (with their context) an action can change."""
+    if action.id in SWITCHES:
+        resource, context = SWITCHES[action.id]
+        return [Request("", resource, context)]
+    if not action.resource_types and action.id in RESOURCELESS_PROTECTED:
+        return [Request("", "*")]
+    requests = [r for kind in action.resource_types
+                for r in protected.get((action.service, kind), [])]  # fmt: skip
+    if action.id in {"iam:DetachGroupPolicy", "iam:DetachRolePolicy"}:
+        target = "group/Developers" if "Group" in action.name else "role/ConsoleUsers"
+        requests.append(Request("", f"{ARN}:{target}", {"iam:PolicyARN": FORCE_MFA_ARN}))
+    return requests
 
 
 def _may_change(p: Principal, action: str, resource: str, admin: bool, exempt: Exempt) -> bool:
