@@ -828,6 +828,32 @@ ENTRIES: tuple[Entry, ...] = (
         "time (or on context change) with authenticator apps and security keys allowed; restore "
         "it if not, and treat the caller's credentials as stolen.",
     ),
+    Entry(
+        id="identity-center-permission-set-changed",
+        source="aws.sso",
+        detail_type=CLOUDTRAIL_API_CALL,
+        event_source="sso.amazonaws.com",
+        event_names=("CreatePermissionSet", "UpdatePermissionSet", "PutInlinePolicyToPermissionSet",
+                     "AttachManagedPolicyToPermissionSet",
+                     "AttachCustomerManagedPolicyReferenceToPermissionSet",
+                     "PutPermissionsBoundaryToPermissionSet", "CreateAccountAssignment"),
+        shows=(("permission set", ("requestParameters", "permissionSetArn")),
+               ("new permission set", ("requestParameters", "name")),
+               ("account", ("requestParameters", "targetId")),
+               ("assigned to", ("requestParameters", "principalId")),
+               ("assigned to a", ("requestParameters", "principalType")),
+               ("managed policy", ("requestParameters", "managedPolicyArn"))),
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.MEDIUM,
+        title="An Identity Center permission set or assignment changed",
+        attempt_title="Attempt to change an Identity Center permission set or assignment",
+        why="Whoever is assigned the permission set the guardrails exempt (admin-principal-arns) "
+        "may remove any user's MFA device and change recovery contacts; an Identity Center "
+        "delegated administrator can make such assignments from a member account.",
+        what_to_do="Check the change against a ticket: who now holds which permission set in "
+        "which account; remove an assignment nobody asked for and treat the caller's "
+        "credentials as stolen.",
+    ),
     # --- Centralized root access -------------------------------------------------------------
     Entry(
         id="root-session-assumed",
