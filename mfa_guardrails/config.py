@@ -46,6 +46,13 @@ _PRINCIPAL_ARN = re.compile(
     r"(?:[\w+=,.@*-]+/)*[\w+=,.@*?-]{1,128}$",
     re.ASCII,
 )
+# What the trail and the recorder depend on: their S3 buckets (and objects), KMS keys, IAM roles.
+_LIFELINE_ARN = re.compile(
+    r"^arn:aws:(?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/\*)?"
+    r"|kms:[a-z0-9-]+:(?:\d{12}|\*):key/[A-Za-z0-9*-]+"
+    r"|iam::(?:\d{12}|\*):role/(?:[\w+=,.@-]+/)*[\w+=,.@*-]{1,128})$",
+    re.ASCII,
+)
 _OU_OR_ROOT_ID = re.compile(r"^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._ -]{1,255}$")
@@ -136,6 +143,7 @@ class GuardrailsConfig:
     allow_security_in_management: bool = False
     target_ou_ids: tuple[str, ...] = ()
     security_account_ou_id: str | None = None
+    lifeline_resource_arns: tuple[str, ...] = ()
     target_regions: tuple[str, ...] = ()
     config_rule_frequency: str = "TwentyFour_Hours"
     require_hardware_root_mfa: bool = False
@@ -416,6 +424,11 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         "use an OU id like ou-ab12-cd34ef56, or the root id like r-ab12 "
         "(aws organizations list-roots)"),
     "target-regions": _regions,
+    "lifeline-resource-arns": _EachMatches(
+        _LIFELINE_ARN, "is not an S3 bucket, KMS key or IAM role ARN",
+        "list the trail's and the recorder's buckets (arn:aws:s3:::<bucket> and "
+        "arn:aws:s3:::<bucket>/*), the trail's KMS key (arn:aws:kms:<region>:<account>:key/<id>) "
+        "and the recorder's role (arn:aws:iam::*:role/<name>)"),
     "config-rule-frequency": _Optional(
         _CONFIG_RULE_FREQUENCY, "is not an AWS Config execution frequency",
         f"use one of {', '.join(CONFIG_RULE_FREQUENCIES)}", default="TwentyFour_Hours"),

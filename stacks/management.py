@@ -55,6 +55,7 @@ class ManagementStack(Stack):
                     admins=config.admin_principal_arns,
                     automation=config.guardrail_automation_arns,
                     bootstrap_account=config.bootstrap_protected_account,
+                    lifeline=config.lifeline_resource_arns,
                 ),
                 force_mfa_group_names=config.attach_to_group_names,
                 target_ids=config.scp_target_ids,

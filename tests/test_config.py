@@ -362,3 +362,13 @@ def test_the_security_account_must_sit_in_a_target_ou() -> None:
             P + "allow-security-in-management": True}  # fmt: skip
     assert load_config({**default_context(), **same}).security_account_ou_id is None
 
+
+def test_lifeline_resources_must_be_buckets_keys_or_roles() -> None:
+    good = ["arn:aws:s3:::org-trail-logs", "arn:aws:s3:::org-trail-logs/*",
+            "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab", "arn:aws:iam::*:role/Recorder"]
+    config = load_config({**default_context(), **ORG, P + "lifeline-resource-arns": good})
+    assert config.lifeline_resource_arns == tuple(good)
+    (problem,) = problems_for({**ORG, P + "lifeline-resource-arns": ["arn:aws:s3:::*"]})
+    assert problem.startswith(P + "lifeline-resource-arns[0] = 'arn:aws:s3:::*'")
+    assert "is not an S3 bucket, KMS key or IAM role ARN" in problem
+

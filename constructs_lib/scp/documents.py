@@ -221,6 +221,9 @@ class Exemptions:
     admins: tuple[str, ...]
     automation: tuple[str, ...]
     bootstrap_account: str | None = None
+    # What the trail and the recorder depend on, named by the configuration (their buckets, key,
+    # role): protected like the trails themselves.
+    lifeline: tuple[str, ...] = ()
 
     @property
     def device_and_contact_admins(self) -> tuple[str, ...]:
@@ -435,7 +438,7 @@ def guardrail_statements(
             "NotAction": list(READ_AND_USE),
             "Resource": [
                 *PRODUCT_RESOURCE_ARNS, AWS_RESERVED_ROLES, *exemptions.protected_identities,
-                *LIFELINE_ARNS, *exemptions.bootstrap_resources,
+                *LIFELINE_ARNS, *exemptions.lifeline, *exemptions.bootstrap_resources,
             ],
             # The product's roles act within their grants; the canary among them is confined
             # by the next two statements.

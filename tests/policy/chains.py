@@ -539,6 +539,17 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   Request("organizations:DisablePolicyType",
                           "arn:aws:organizations::111111111111:root/o-a1b2c3d4e5/r-ab12",
                           account=DELEGATED_ADMIN), "every SCP gone"),
+        _one_step("refuse-the-trail-its-bucket", "Rewrite the trail bucket's policy so that "
+                  "CloudTrail can no longer deliver (lifeline-resource-arns).", developer,
+                  Request("s3:PutBucketPolicy", "arn:aws:s3:::acme-org-trail-logs"),
+                  "no CloudTrail event, no alert"),
+        _one_step("disable-the-trail-key", "Disable the trail's KMS key.", sec_admin,
+                  Request("kms:DisableKey", f"arn:aws:kms:us-east-1:{sec}:key/1234abcd-12ab-34cd-"
+                          "56ef-1234567890ab", account=sec), "the trail stops delivering"),
+        _one_step("break-the-recorder-role", "Make the Config recorder's role untrusted.",
+                  developer, Request("iam:UpdateAssumeRolePolicy",
+                                     f"{ARN}:role/aws-controltower-ConfigRecorderRole"),
+                  "no Config rule evaluates"),
         _one_step("restrict-console-sign-in", "Restrict console sign-in to one's own network "
                   "(root and break-glass included).", developer,
                   Request("signin:PutResourcePermissionStatement"), "nobody else signs in"),
