@@ -150,6 +150,15 @@ def test_silence_alarms_on_the_operations_topic_even_when_the_monitor_stops(
     rules = resources_of(template, "AWS::Events::Rule").values()
     (check,) = [r for r in rules if r["Name"] == "mfa-guardrails-heartbeat-check"]
     assert check["ScheduleExpression"] == "rate(15 minutes)"
+    # Zeros written to the namespace through a log group's embedded metric format would hide a
+    # stopped monitor: a second alarm watches its invocations, in a namespace only AWS writes.
+    (stopped,) = [a for a in alarms
+                  if a["AlarmName"] == "mfa-guardrails-heartbeat-monitor-stopped"]  # fmt: skip
+    assert (stopped["Namespace"], stopped["MetricName"]) == ("AWS/Lambda", "Invocations")
+    assert stopped["Dimensions"][0]["Name"] == "FunctionName"
+    assert (stopped["ComparisonOperator"], stopped["Threshold"]) == ("LessThanThreshold", 1)
+    assert stopped["TreatMissingData"] == "breaching"
+    assert stopped["AlarmActions"] == [{"Ref": operations}]
 
 
 def test_silence_bound_is_two_missed_heartbeats_and_the_delivery_allowance() -> None:

@@ -115,6 +115,25 @@ class HeartbeatMonitor(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
         self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(props.operations_topic))
+        # Anyone may write the silence metric's namespace through the embedded metric format of
+        # a log group of their own (no PutMetricData call for an SCP to deny): zeros written so
+        # would hide a monitor that stopped. AWS/Lambda is AWS's alone: this alarm cannot be fed.
+        self.stopped_alarm = cloudwatch.Alarm(
+            self,
+            "MonitorStoppedAlarm",
+            alarm_name=f"{PRODUCT_PREFIX}heartbeat-monitor-stopped",
+            alarm_description=(
+                "mfa-guardrails alerting: the heartbeat monitor was not invoked (AWS/Lambda "
+                "Invocations): silent accounts would go unnoticed."
+            ),
+            metric=self.function.metric_invocations(period=CHECK_EVERY, statistic="Sum"),
+            threshold=1,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        self.stopped_alarm.add_alarm_action(cloudwatch_actions.SnsAction(props.operations_topic))
 
     def _monitor(self, props: HeartbeatMonitorProps) -> lambda_.Function:
         log_group = logs.LogGroup(

@@ -58,6 +58,13 @@ ROOT_RECOVERY_SELF_SERVICE = (
     "account:GetContactInformation",
     "account:GetAlternateContact",
     "account:GetAccountInformation",
+    # ... read back a new security key, and remove root's own access keys and certificates,
+    # which should never exist.
+    "iam:GetMFADevice",
+    "iam:ListAccessKeys",
+    "iam:DeleteAccessKey",
+    "iam:ListSigningCertificates",
+    "iam:DeleteSigningCertificate",
     "iam:CreateVirtualMFADevice",
     "iam:EnableMFADevice",
     "iam:ResyncMFADevice",
@@ -89,8 +96,10 @@ PRODUCT_RESOURCE_ARNS = (
     f"arn:aws:cloudformation:*:*:stack/{STACK_NAME_PREFIX}*",
 )
 # Identity Center's permission-set roles, made by its service-linked role (which SCPs never
-# restrict); nobody else has a reason to create or change a role there.
+# restrict); nobody else has a reason to create or change a role there. Nor its SAML provider
+# (AWSSSO_<id>_DO_NOT_DELETE): rewritten, a forged assertion signs in as the exempt admin role.
 AWS_RESERVED_ROLES = "arn:aws:iam::*:role/aws-reserved/*"
+IDENTITY_CENTER_SAML_PROVIDERS = "arn:aws:iam::*:saml-provider/AWSSSO_*"
 # What the alerts stand on, whoever owns it: without a logging trail EventBridge receives no
 # CloudTrail event, and without the recorder no Config rule evaluates. Config rule ARNs carry a
 # random id, not a name, and CloudFormation cannot tag a Config rule, so every rule is protected
@@ -127,6 +136,10 @@ ACCOUNT_SWITCHES = (
     "signin:DeleteResourcePermissionStatement",
     "account:EnableRegion",
     "account:DisableRegion",
+    # Account-wide log policies (data protection, subscription filters) act on every log group,
+    # the notifier's included.
+    "logs:PutAccountPolicy",
+    "logs:DeleteAccountPolicy",
 )
 # Re-encrypting the default bus with a key one then disables stops every rule on it.
 DEFAULT_EVENT_BUS = "arn:aws:events:*:*:event-bus/default"
@@ -437,7 +450,8 @@ def guardrail_statements(
             "Effect": "Deny",
             "NotAction": list(READ_AND_USE),
             "Resource": [
-                *PRODUCT_RESOURCE_ARNS, AWS_RESERVED_ROLES, *exemptions.protected_identities,
+                *PRODUCT_RESOURCE_ARNS, AWS_RESERVED_ROLES, IDENTITY_CENTER_SAML_PROVIDERS,
+                *exemptions.protected_identities,
                 *LIFELINE_ARNS, *exemptions.lifeline, *exemptions.bootstrap_resources,
             ],
             # The product's roles act within their grants; the canary among them is confined

@@ -550,6 +550,13 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   developer, Request("iam:UpdateAssumeRolePolicy",
                                      f"{ARN}:role/aws-controltower-ConfigRecorderRole"),
                   "no Config rule evaluates"),
+        _one_step("rewrite-the-identity-center-saml-provider", "Rewrite Identity Center's SAML "
+                  "provider in the account, then sign in as the exempt admin role with a forged "
+                  "assertion.", developer,
+                  Request("iam:UpdateSAMLProvider", f"{ARN}:saml-provider/"
+                          "AWSSSO_0a1b2c3d4e5f6a7b_DO_NOT_DELETE"), "the exempt admin role"),
+        _one_step("mask-every-log-group", "Put an account-wide log policy over the notifier's "
+                  "logs.", developer, Request("logs:PutAccountPolicy"), "logs masked or copied"),
         _one_step("restrict-console-sign-in", "Restrict console sign-in to one's own network "
                   "(root and break-glass included).", developer,
                   Request("signin:PutResourcePermissionStatement"), "nobody else signs in"),
@@ -640,6 +647,10 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
             Step(Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None),
                  Request("account:GetContactInformation", f"arn:aws:account::{MEMBER}:account"),
                  "the phone AWS called"),
+            Step(Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None),
+                 Request("iam:GetMFADevice", "*"), "root reads back its security key"),
+            Step(Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None),
+                 Request("iam:DeleteAccessKey", "*"), "root's access key removed"),
             Step(_console(_user("alice")), Request("iam:GetMFADevice", f"{ARN}:user/alice"),
                  "the new security key"),
             Step(replace(_session(_role("x", account=sec)), name="security-sso-admin",

@@ -924,6 +924,26 @@ ENTRIES: tuple[Entry, ...] = (
         "stolen.",
     ),
     Entry(
+        id="organization-guardrails-changed",
+        **_ORGANIZATIONS,
+        event_names=("MoveAccount", "RemoveAccountFromOrganization", "DetachPolicy",
+                     "UpdatePolicy", "DeletePolicy", "DisablePolicyType"),
+        shows=(("account", ("requestParameters", "accountId")),
+               ("from", ("requestParameters", "sourceParentId")),
+               ("to", ("requestParameters", "destinationParentId")),
+               ("policy", ("requestParameters", "policyId")),
+               ("target", ("requestParameters", "targetId")),
+               ("policy type", ("requestParameters", "policyType"))),
+        severity=Severity.HIGH,
+        title="An account moved, or an organization policy was detached or changed",
+        attempt_title="Attempt to move an account or change an organization policy",
+        why="An account moved out of the target OUs, or an SCP of ours detached or rewritten, "
+        "loses every guardrail (the StackSet then removes its baseline too); the management "
+        "account, which no SCP restricts, can do it.",
+        what_to_do="Check the change was planned; move the account back or reattach the SCP "
+        "(redeploy MfaGuardrailsManagement) and treat the caller's credentials as stolen.",
+    ),
+    Entry(
         id="region-opt-in-changed",
         **_ACCOUNT,
         event_names=("EnableRegion", "DisableRegion"),
