@@ -189,6 +189,15 @@ class GuardrailsConfig:
         return self.break_glass_principal_arns + self.admin_principal_arns
 
     @property
+    def exempt_names(self) -> tuple[str, ...]:
+        """The names of exempt users and roles without wildcards: created in any case, they are
+        alerted (IAM names are unique whatever their case; the SCPs match ARNs case-sensitively)."""
+        found = (arn.rpartition("/")[2] for arn in (*self.break_glass_principal_arns,
+                                                    *self.admin_principal_arns,
+                                                    *self.automation_principal_arns))
+        return tuple(dict.fromkeys(name for name in found if "*" not in name and "?" not in name))
+
+    @property
     def bootstrap_protected_account(self) -> str | None:
         """The account whose CDK bootstrap deploys our stacks under the SCPs (the security
         account, unless it is the management account, which no SCP restricts)."""

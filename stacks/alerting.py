@@ -21,7 +21,8 @@ def forwarded_patterns(config: GuardrailsConfig) -> dict[str, dict[str, Any]]:
     its topics and key, which are watched where they live."""
     return {
         entry.id: entry.pattern()
-        for entry in entries(other_owners_config_rules=config.other_owners_config_rules)
+        for entry in entries(other_owners_config_rules=config.other_owners_config_rules,
+                             exempt_names=config.exempt_names)
         if not entry.alerting_account_only
     }
 
@@ -33,7 +34,8 @@ def alerting_props(config: GuardrailsConfig, **overrides: Any) -> AlertingProps:
         operations_emails=config.operations_emails or None,
         slack_workspace_id=config.slack_workspace_id,
         slack_channel_id=config.slack_channel_id,
-        entries=entries(other_owners_config_rules=config.other_owners_config_rules),
+        entries=entries(other_owners_config_rules=config.other_owners_config_rules,
+                        exempt_names=config.exempt_names),
         **overrides,
     )
 

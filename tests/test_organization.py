@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.alerting.runtime.catalog import BY_ID, ENTRIES
+from constructs_lib.alerting.runtime.catalog import ENTRIES, entries
 from tests.policy.policies import resources_of
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
 
@@ -105,10 +105,11 @@ def test_global_iam_resources_exist_in_the_home_region_only(
 
 
 def test_forwarding_rules_carry_role_retry_policy_and_dlq(
-    stack_set_template: dict[str, Any],
+    stack_set_template: dict[str, Any], org_synth: Synthesized
 ) -> None:
     rules = resources_of(stack_set_template, "AWS::Events::Rule")
-    forwarded = {entry.id for entry in ENTRIES if not entry.alerting_account_only}
+    deployed = entries(exempt_names=org_synth.config.exempt_names)
+    forwarded = {entry.id for entry in deployed if not entry.alerting_account_only}
     assert {r["Name"].removeprefix("mfa-guardrails-forward-") for r in rules.values()} == forwarded
     for rule in rules.values():
         (target,) = rule["Targets"]
@@ -144,9 +145,10 @@ def test_security_alert_rules_listen_on_the_central_bus(org_synth: Synthesized) 
         ).items()
         if "EventPattern" in rule  # not the heartbeat monitor's schedule
     }
-    assert len(rules) == len(ENTRIES)
+    deployed = {e.id: e for e in entries(exempt_names=org_synth.config.exempt_names)}
+    assert len(rules) == len(deployed) == len(ENTRIES) + 2  # and the two exempt-name entries
     for rule in rules.values():
-        entry = BY_ID[rule["Name"].removeprefix("mfa-guardrails-")]
+        entry = deployed[rule["Name"].removeprefix("mfa-guardrails-")]
         # The alerting account's own changes (notifier, topics, key) reach its default bus.
         assert ("EventBusName" in rule) is not entry.alerting_account_only, entry.id
 

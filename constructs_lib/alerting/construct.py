@@ -39,7 +39,12 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib.alerting.runtime.catalog import ENTRIES, Entry
+from constructs_lib.alerting.runtime.catalog import (
+    ENTRIES,
+    EXEMPT_NAMES_VARIABLE,
+    Entry,
+    exempt_names_of,
+)
 from constructs_lib.event_patterns import l2_pattern, set_pattern
 from constructs_lib.lambda_dependencies import depend_on_role_policy_only
 from constructs_lib.naming import PRODUCT_PREFIX
@@ -219,6 +224,7 @@ class Alerting(Construct):
         return queue
 
     def _notifier(self, props: AlertingProps) -> lambda_.Function:
+        names = exempt_names_of(props.entries)
         log_group = logs.LogGroup(
             self, "NotifierLogs", retention=props.log_retention,
             # Named with the product prefix: the guardrail SCP protects it by that name (a
@@ -249,7 +255,11 @@ class Alerting(Construct):
             log_group=log_group,
             memory_size=256,
             timeout=Duration.seconds(30),
-            environment={"TOPIC_ARN": self.topic.topic_arn},
+            environment={
+                "TOPIC_ARN": self.topic.topic_arn,
+                # The notifier classifies what the rules deliver: the exempt names they watch.
+                **({EXEMPT_NAMES_VARIABLE: " ".join(names)} if names else {}),
+            },
             reserved_concurrent_executions=props.reserved_concurrency,
             retry_attempts=props.notifier_retry_attempts,
             max_event_age=props.notifier_max_event_age,

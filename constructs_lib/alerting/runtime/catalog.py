@@ -218,6 +218,26 @@ class AnythingButOrAbsent(NamedTuple):
         return f"{_field_name(self.path)} absent or not {_or(self.values)}"
 
 
+class EqualsIgnoreCase(NamedTuple):
+    """The field is one of ``values`` ignoring case (EventBridge ``equals-ignore-case``), as IAM
+    compares the names of users and roles."""
+
+    path: tuple[str, ...]
+    values: tuple[str, ...]
+
+    def filters(self) -> list[Any]:
+        return [{"equals-ignore-case": value} for value in self.values]
+
+    def test(self, value: Any) -> bool:
+        folded = {v.casefold() for v in self.values}
+        if isinstance(value, list):
+            return any(isinstance(item, str) and item.casefold() in folded for item in value)
+        return isinstance(value, str) and value.casefold() in folded
+
+    def describe(self) -> str:
+        return f"{_field_name(self.path)} {_or(self.values)} in any case"
+
+
 class Wildcard(NamedTuple):
     """The field matches one of ``patterns``, where ``*`` stands for any characters
     (EventBridge ``wildcard``, case-sensitive)."""
@@ -250,7 +270,9 @@ def _nested(path: tuple[str, ...], leaf: Any) -> dict[str, Any]:
     return dict(node)
 
 
-Condition = Equals | AnythingBut | Prefix | Absent | AnythingButOrAbsent | Wildcard
+Condition = (
+    Equals | AnythingBut | Prefix | Absent | AnythingButOrAbsent | Wildcard | EqualsIgnoreCase
+)
 
 Shown = tuple[str, tuple[str, ...]]
 """A field the message shows when present: its label and its path under ``detail``."""
@@ -1234,19 +1256,64 @@ ENTRIES: tuple[Entry, ...] = (
     ),
 )
 
-def entries(*, other_owners_config_rules: bool = True) -> tuple[Entry, ...]:
-    """The catalog as deployed: with ``other_owners_config_rules`` False, the Config entries
-    watch this product's own rules only. The notifier always classifies with the full catalog,
-    a superset, so a narrowed rule's events are still worded right."""
-    if other_owners_config_rules:
-        return ENTRIES
-    own = Prefix(("detail", "configRuleName"), CONFIG_RULE_PREFIX)
+EXEMPT_NAMES_VARIABLE = "EXEMPT_NAMES"
+"""The notifier's environment variable holding the exempt names, separated by spaces."""
+
+
+def exempt_name_entries(names: tuple[str, ...]) -> tuple[Entry, ...]:
+    """A user or role created with an exempt identity's name, in any case: IAM names are unique
+    whatever their case, so a squatted BREAKGLASSADMIN makes the real one impossible to create
+    (the SCPs deny the exact name, and any path, but IAM policies compare ARNs case-sensitively).
+    ``names``: the configuration's exempt names without wildcards (none: no entries)."""
+    if not names:
+        return ()
     return tuple(
+        Entry(
+            id=f"exempt-{kind}-name-created",
+            **_IAM,
+            event_names=(f"Create{kind.title()}",),
+            match=(EqualsIgnoreCase(("detail", "requestParameters", f"{kind}Name"), names),),
+            shows=((kind, ("requestParameters", f"{kind}Name")),
+                   ("path", ("requestParameters", "path"))),
+            severity=Severity.HIGH,
+            title=f"An IAM {kind} was created with an exempt identity's name",
+            attempt_title=f"Attempt to create an IAM {kind} with an exempt identity's name",
+            why="Exempt from the guardrails by name, or squatting it in another case so that the "
+            "real break-glass or automation identity can no longer be created in this account.",
+            what_to_do=f"Expected once when StackSets or automation create it; otherwise delete "
+            f"the {kind}, find who created it and treat their credentials as stolen.",
+        )
+        for kind in ("role", "user")
+    )  # fmt: skip
+
+
+def exempt_names_of(deployed: tuple[Entry, ...]) -> tuple[str, ...]:
+    """The exempt names the deployed entries watch (what the notifier needs to classify them)."""
+    return tuple(dict.fromkeys(
+        value
+        for entry in deployed if entry.id.startswith("exempt-")
+        for condition in entry.match if isinstance(condition, EqualsIgnoreCase)
+        for value in condition.values
+    ))  # fmt: skip
+
+
+def entries(
+    *, other_owners_config_rules: bool = True, exempt_names: tuple[str, ...] = ()
+) -> tuple[Entry, ...]:
+    """The catalog as deployed: with ``other_owners_config_rules`` False, the Config entries
+    watch this product's own rules only (the notifier always classifies with the full catalog,
+    a superset, so a narrowed rule's events are still worded right); ``exempt_names`` adds the
+    entries about identities created with an exempt name."""
+    extra = exempt_name_entries(exempt_names)
+    if other_owners_config_rules:
+        return (*ENTRIES, *extra)
+    own = Prefix(("detail", "configRuleName"), CONFIG_RULE_PREFIX)
+    return (*(
         entry._replace(match=tuple(
             own if condition.path == own.path else condition for condition in entry.match
         ))
         for entry in ENTRIES
-    )  # fmt: skip
+    ), *extra)  # fmt: skip
 
 
 UNRECOGNIZED = Advice(
@@ -1268,7 +1335,7 @@ def markdown_table() -> str:
         "| alert | severity | recorded in | EventBridge match | why it matters | what to do |",
         "|---|---|---|---|---|---|",
     ]
-    for entry in ENTRIES:
+    for entry in (*ENTRIES, *exempt_name_entries(("<exempt name>",))):
         where = entry.lands.value + (" (alerting account)" if entry.alerting_account_only else "")
         cells = (
             f"`{entry.id}`",

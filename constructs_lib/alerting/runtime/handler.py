@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, tools)
     from .catalog import (
         ENTRIES,
+        EXEMPT_NAMES_VARIABLE,
         HEARTBEAT_TAG_KEY,
         MISSING,
         PHONE,
@@ -41,12 +42,14 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         Entry,
         Shown,
         config_rule_owner,
+        exempt_name_entries,
         matches,
     )
     from .phone import phone_problem
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
     from catalog import (  # type: ignore[import-not-found,no-redef]
         ENTRIES,
+        EXEMPT_NAMES_VARIABLE,
         HEARTBEAT_TAG_KEY,
         MISSING,
         PHONE,
@@ -57,6 +60,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         Entry,
         Shown,
         config_rule_owner,
+        exempt_name_entries,
         matches,
     )
     from phone import phone_problem  # type: ignore[import-not-found,no-redef]
@@ -133,8 +137,12 @@ def _index(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], tuple[Can
     return {key: tuple(value) for key, value in index.items()}
 
 
-_INDEX = _index(ENTRIES)
-_ALL: tuple[Candidate, ...] = tuple((entry, entry.conditions()) for entry in ENTRIES)
+# The catalog this notifier classifies with: every entry, and those about identities created
+# with the configuration's exempt names (handed over by the construct in the environment).
+_EXEMPT_NAMES = tuple(os.environ.get(EXEMPT_NAMES_VARIABLE, "").split())
+_CATALOG = (*ENTRIES, *exempt_name_entries(_EXEMPT_NAMES))
+_INDEX = _index(_CATALOG)
+_ALL: tuple[Candidate, ...] = tuple((entry, entry.conditions()) for entry in _CATALOG)
 
 
 def classify(event: Any) -> Entry | None:
@@ -313,7 +321,7 @@ def _via(identity: dict[str, Any], detail: dict[str, Any]) -> str:
     return f"{how} {key}" if key else how
 
 
-_ADVICE: tuple[Entry | Advice, ...] = (*ENTRIES, UNRECOGNIZED)
+_ADVICE: tuple[Entry | Advice, ...] = (*_CATALOG, UNRECOGNIZED)
 _TAILS = {
     advice.id: f"\nWhy it matters: {advice.why}\n\nWhat to do: {advice.what_to_do}\n\n"
     f"Alert: {advice.id}"
