@@ -9,6 +9,7 @@ No AWS credentials and no network are used.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mfa_guardrails.config import CONFIG_FILE_VARIABLE
 
@@ -130,25 +132,37 @@ def nag_findings(outdir: Path) -> tuple[list[Finding], int]:
 
 
 def lint_findings(templates: Sequence[Path]) -> list[Finding]:
-    """cfn-lint matches for every template, minus the explained ignores."""
-    from cfnlint.api import (
-        ManualArgs,
-        lint_file,
-    )  # deferred: heavy import, only the main job needs it
+    """cfn-lint matches for every template, minus the explained ignores, template by template.
+
+    One cfn-lint runner lints them all: it loads its rules once (about 0.4 s each time), not once
+    per template as ``cfnlint.api.lint_file`` would."""
+    from cfnlint.api import lint_file  # deferred: heavy import, only the main job needs it
+    from cfnlint.config import ConfigMixIn, ManualArgs
+    from cfnlint.runner import Runner
 
     args = ManualArgs(ignore_checks=sorted(CFN_LINT_IGNORED))
+    present = list(dict.fromkeys(template for template in templates if template.exists()))
+    by_file: dict[str, list[Any]] = {str(template): [] for template in present}
+    if present:
+        # Escaped: cfn-lint globs each name, and a folder name may hold [ ] or *.
+        paths = [glob.escape(str(template)) for template in present]
+        runner = Runner(ConfigMixIn(["--template", *paths], **args))
+        for match in runner.run():
+            by_file[match.filename].append(match)
     findings: list[Finding] = []
     for template in templates:
-        for match in lint_file(template, config=args):
-            findings.append(
-                Finding(
-                    tool="cfn-lint",
-                    rule=match.rule.id,
-                    level=match.rule.severity,
-                    location=f"{template.name}:{match.linenumber}",
-                    message=match.message,
-                )
+        # lint_file reports a missing template as a finding (a parse error).
+        matches = by_file[str(template)] if template.exists() else lint_file(template, args)
+        findings += [
+            Finding(
+                tool="cfn-lint",
+                rule=match.rule.id,
+                level=match.rule.severity,
+                location=f"{template.name}:{match.linenumber}",
+                message=match.message,
             )
+            for match in matches
+        ]
     return findings
 
 

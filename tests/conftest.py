@@ -20,7 +20,7 @@ os.environ.setdefault("JSII_DEPRECATED", "fail")
 
 from mfa_guardrails.checks import stacks_in  # noqa: E402
 from mfa_guardrails.config import CONFIG_FILE_VARIABLE  # noqa: E402
-from tests.background import Job, lint_job  # noqa: E402
+from tests.background import Job, Lint, lint_job  # noqa: E402
 from tests.policy.engine import Engine  # noqa: E402
 from tests.policy.policies import PolicySet  # noqa: E402
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized  # noqa: E402
@@ -60,7 +60,7 @@ def enforce_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Syn
 
 
 MAIN_JOB = pytest.StashKey[Job]()
-BAD_TEMPLATE_LINT = pytest.StashKey[Job]()
+BAD_TEMPLATE_LINT = pytest.StashKey[Lint]()
 BAD_CONFIG_APP = pytest.StashKey[Job]()
 # app.py run as the CLI runs it, with a bad value in the CONFIG file, another from -c on top of
 # it, and a context key without its prefix (tests/test_config.py reads what it printed).
@@ -72,7 +72,7 @@ BAD_CONTEXT = {"mfa-guardrails:target-regions": "us-east-1,mars-1", "topology": 
 # A template cfn-lint must reject (an unknown property): proves the lint gate can fail.
 BAD_TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic",
                                         "Properties": {"NoSuchProperty": 1}}}}  # fmt: skip
-ORG_LINT = pytest.StashKey[Job]()
+ORG_LINT = pytest.StashKey[Lint]()
 ORG_SCENARIO = pytest.StashKey[tuple[Job, Path]]()
 
 
@@ -116,7 +116,7 @@ def bad_config_app(request: pytest.FixtureRequest) -> Job:
 
 
 @pytest.fixture(scope="session")
-def bad_template_lint(request: pytest.FixtureRequest) -> Job:
+def bad_template_lint(request: pytest.FixtureRequest) -> Lint:
     return request.config.stash[BAD_TEMPLATE_LINT]
 
 
@@ -151,7 +151,7 @@ def org_synth(
 
 
 @pytest.fixture(scope="session")
-def org_lint(org_synth: Synthesized, request: pytest.FixtureRequest) -> Job:
+def org_lint(org_synth: Synthesized, request: pytest.FixtureRequest) -> Lint:
     return request.config.stash[ORG_LINT]
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from mfa_guardrails import checks
-from tests.background import Job
+from tests.background import Job, Lint
 from tests.synth import Synthesized
 
 
@@ -33,7 +33,7 @@ def test_nag_violations_are_reported_and_acknowledgments_counted(tmp_path: Path)
     assert acknowledged == 1
 
 
-def test_cfn_lint_gate_catches_a_bad_template(bad_template_lint: Job) -> None:
+def test_cfn_lint_gate_catches_a_bad_template(bad_template_lint: Lint) -> None:
     """The gate can fail: checks.lint_findings (run in the background on BAD_TEMPLATE) reports
     an unknown property."""
     code, out, err = bad_template_lint.wait()
@@ -46,7 +46,7 @@ def test_stacks_in_finds_every_synthesized_stack(default_synth: Synthesized) -> 
     assert {s.name for s in checks.stacks_in(default_synth.outdir)} == set(default_synth.templates)
 
 
-def test_organization_is_clean(org_synth: Synthesized, org_lint: Job) -> None:
+def test_organization_is_clean(org_synth: Synthesized, org_lint: Lint) -> None:
     """The organization example, StackSet template included: cfn-lint (run in the background
     since the synth, by the same ``checks.lint_findings``) and cdk-nag clean."""
     org = org_synth

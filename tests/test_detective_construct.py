@@ -34,7 +34,7 @@ from constructs_lib.detective import (
 )
 from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.regional import deploy_only_in
-from tests.background import Job, lint_job
+from tests.background import Lint, lint_job
 
 MANAGED = (
     "ROOT_ACCOUNT_MFA_ENABLED",
@@ -49,7 +49,7 @@ HARDWARE = "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED"
 class Assembly:
     outdir: Path
     templates: dict[str, dict[str, Any]]
-    lint: Job  # cfn-lint of HomeStrict, running in the background since the synth
+    lint: Lint  # cfn-lint of HomeStrict, running in the background since the synth
 
     def template(self, stack: str) -> Template:
         return Template.from_json(self.templates[stack])
@@ -306,12 +306,12 @@ def test_cdk_nag_has_no_unacknowledged_finding(synth: Assembly) -> None:
 
 
 @pytest.fixture(scope="session")
-def detective_lint(synth: Assembly) -> Job:
+def detective_lint(synth: Assembly) -> Lint:
     """cfn-lint of HomeStrict, started in the background as soon as it was synthesized."""
     return synth.lint
 
 
-def test_cfn_lint_is_clean_with_every_option(detective_lint: Job) -> None:
+def test_cfn_lint_is_clean_with_every_option(detective_lint: Lint) -> None:
     """HomeStrict (hardware root MFA, operations contact, another frequency). The other variants
     are linted where the app deploys them: "Home" is the default MfaGuardrails stack (the main job,
     test_main_job_end_to_end), "StackSetLike" the member StackSet template
