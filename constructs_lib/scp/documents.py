@@ -276,6 +276,8 @@ class Exemptions:
         qualifier = CDK_DEFAULT_QUALIFIER
         return (
             f"arn:aws:s3:::cdk-{qualifier}-assets-{account}-*",
+            # An access point of one's own on the bucket would write it under another ARN.
+            f"arn:aws:s3:*:{account}:accesspoint/*",
             f"arn:aws:iam::{account}:role/cdk-{qualifier}-*",
             # Every stack there: updating one deployed by the exempt execution role reuses it.
             f"arn:aws:cloudformation:*:{account}:stack/*",

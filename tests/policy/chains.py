@@ -479,6 +479,10 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   "exempt execution role deploys the plant.", sec_sso_admin,
                   Request("s3:PutObject", f"{bucket}/0a1b2c3d.json", account=sec),
                   "an exempt BreakGlassAdmin in the security account"),
+        _one_step("plant-through-an-access-point", "Create an access point on the staging "
+                  "bucket, then write through it (another ARN than the bucket's).", sec_admin,
+                  Request("s3:CreateAccessPoint", f"arn:aws:s3:us-east-1:{sec}:accesspoint/plant",
+                          account=sec), "a way into the bucket"),
         _one_step("open-the-bootstrap-bucket", "Rewrite the staging bucket's policy.",
                   sec_admin, Request("s3:PutBucketPolicy", bucket, account=sec),
                   "anyone may plant"),
