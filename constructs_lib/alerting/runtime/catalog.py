@@ -858,7 +858,8 @@ ENTRIES: tuple[Entry, ...] = (
         event_names=("CreatePermissionSet", "UpdatePermissionSet", "PutInlinePolicyToPermissionSet",
                      "AttachManagedPolicyToPermissionSet",
                      "AttachCustomerManagedPolicyReferenceToPermissionSet",
-                     "PutPermissionsBoundaryToPermissionSet", "CreateAccountAssignment"),
+                     "PutPermissionsBoundaryToPermissionSet", "CreateAccountAssignment",
+                     "DeleteAccountAssignment", "DeletePermissionSet"),
         shows=(("permission set", ("requestParameters", "permissionSetArn")),
                ("new permission set", ("requestParameters", "name")),
                ("account", ("requestParameters", "targetId")),
@@ -875,6 +876,27 @@ ENTRIES: tuple[Entry, ...] = (
         what_to_do="Check the change against a ticket: who now holds which permission set in "
         "which account; remove an assignment nobody asked for and treat the caller's "
         "credentials as stolen.",
+    ),
+    Entry(
+        id="identity-center-membership-changed",
+        **_SSO_DIRECTORY,
+        also_from=_IDENTITY_STORE,
+        # The console calls them AddMemberToGroup (sso-directory), the API CreateGroupMembership
+        # (identitystore; Service Authorization Reference, sso-directory).
+        event_names=("AddMemberToGroup", "CreateGroupMembership", "UpdateUser"),
+        shows=(("group", ("requestParameters", "groupId")),
+               ("member", ("requestParameters", "memberId", "userId")),
+               ("member", ("requestParameters", "member", "memberId")),
+               ("user", ("requestParameters", "userId"))),
+        lands=Lands.IDENTITY_CENTER,
+        severity=Severity.MEDIUM,
+        title="An Identity Center group gained a member, or a user was changed",
+        attempt_title="Attempt to add a group member or change an Identity Center user",
+        why="A user added to a group that holds the exempt permission set is exempt too; an "
+        "admin's e-mail changed is where their password reset goes.",
+        what_to_do="Check the group's assignments and the change against a ticket; remove a "
+        "member nobody asked for, restore a changed e-mail and treat the caller's credentials as "
+        "stolen.",
     ),
     # --- Centralized root access -------------------------------------------------------------
     Entry(
