@@ -1,16 +1,20 @@
 """The product's service control policies, as plain policy documents (no CDK tokens: SCP content is
 account-agnostic, so one document serves every target).
 
-Two SCPs, so that an OU keeps two of its five SCP slots free (FullAWSAccess takes the third):
+Three SCPs, each within Organizations' 10,240 characters, so that an OU keeps six of its ten SCP
+slots free (FullAWSAccess takes the fourth):
 
 * ``account-protection``: the root lock-down, MFA-device protection, recovery-contact
   protection, and what would free a principal of MFA or make it exempt (detaching Force-MFA,
-  assuming a deployment role);
+  assuming a deployment role or a member's root, an exempt user without MFA);
 * ``guardrail-protection``: everything whose loss silences an alert or lifts a guardrail (the
   product's own resources and stacks, every exempt identity and every name an exemption matches,
   membership of the groups that hold Force-MFA, the alert key, the Config recorder, rules and
-  delivery channel, the CloudTrail trails, the bus permissions, membership of the
-  organization), changeable only by the guardrail administrators.
+  delivery channel, the CloudTrail trails and what they depend on, the bus permissions, the
+  security account's CDK bootstrap, membership of the organization), changeable only by the
+  guardrail administrators; the product's runtime roles act within their grants;
+* ``plane-protection``: the planes around them (the alert path's own traffic, SCPs and RCPs and
+  the SCP type, StackSets, account-level switches, the default bus's encryption).
 
 Each statement's reason is in README ("Service control policies"); ``tests/policy/`` proves them
 from the attacker's side (cells, attack chains, catalog sweeps) and shows each statement and
