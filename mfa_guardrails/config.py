@@ -178,10 +178,8 @@ class GuardrailsConfig:
         Management delegated administrator it could change every member's recovery contacts, so
         its own principals are guarded wherever it sits (attaching to an account inside a target
         OU as well is harmless); never the management account, which no SCP restricts."""
-        security = self.security_account_id
-        if security is None or security == self.management_account_id:
-            return self.target_ou_ids
-        return (*self.target_ou_ids, security)
+        security = self.security_account_under_scps
+        return self.target_ou_ids if security is None else (*self.target_ou_ids, security)
 
     @property
     def exempt_admin_arns(self) -> tuple[str, ...]:
@@ -198,9 +196,10 @@ class GuardrailsConfig:
         return tuple(dict.fromkeys(name for name in found if "*" not in name and "?" not in name))
 
     @property
-    def bootstrap_protected_account(self) -> str | None:
-        """The account whose CDK bootstrap deploys our stacks under the SCPs (the security
-        account, unless it is the management account, which no SCP restricts)."""
+    def security_account_under_scps(self) -> str | None:
+        """The security account, unless it is the management account, which no SCP restricts:
+        the SCPs attach to it, its CDK bootstrap deploys our stacks under them, and the member
+        baseline must reach it."""
         account = self.security_account_id
         return None if account is None or account == self.management_account_id else account
 
@@ -210,7 +209,7 @@ class GuardrailsConfig:
         the CDK bootstrap roles (default qualifier) of the security account, which deploy our
         alerting stack there (the only account of ours that SCPs cover), then the configured
         ones (Control Tower's or Landing Zone Accelerator's, a custom CDK qualifier's)."""
-        account = self.bootstrap_protected_account
+        account = self.security_account_under_scps
         own: tuple[str, ...] = ()
         if account is not None:
             # The publishing roles write the staging bucket, which no one else may.
@@ -597,8 +596,8 @@ def _check_security_account_coverage(config: GuardrailsConfig, problems: _Proble
     sign-ins, device removals and contact changes, the canary) from the StackSet, which reaches
     only the target OUs: outside them the most sensitive account would be the one unwatched.
     Its parent is declared, checked against the targets here and against AWS by the pre-flight."""
-    security = config.security_account_id
-    if security is None or security == config.management_account_id:
+    security = config.security_account_under_scps
+    if security is None:
         return
     key = CONTEXT_PREFIX + "security-account-ou-id"
     if config.security_account_ou_id is None:

@@ -54,7 +54,7 @@ class ManagementStack(Stack):
                     break_glass=config.break_glass_principal_arns,
                     admins=config.admin_principal_arns,
                     automation=config.guardrail_automation_arns,
-                    bootstrap_account=config.bootstrap_protected_account,
+                    bootstrap_account=config.security_account_under_scps,
                     lifeline=config.lifeline_resource_arns,
                 ),
                 force_mfa_group_names=config.attach_to_group_names,

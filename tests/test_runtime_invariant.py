@@ -27,7 +27,7 @@ def _deployments(synth: Synthesized) -> tuple[dict[str, Deployment], dict[str, o
     assert security is not None
     where: dict[str, Deployment] = {}
     for name in templates:
-        if name in {"MfaGuardrailsSecurity", "MfaGuardrailsSecurityBaseline"}:
+        if name == "MfaGuardrailsSecurity":
             where[name] = Deployment(security, None)  # the SCPs attach to the account itself
         elif "MemberBaseline" in name:
             where[name] = Deployment(MEMBER, MEMBER_OU)

@@ -29,6 +29,7 @@ from typing import Any
 
 from constructs_lib.alerting.runtime.catalog import CANARY_ROLE_NAME
 from constructs_lib.force_mfa.actions import CONSOLE_ONLY_WITHOUT_MFA, SELF_SERVICE_WITHOUT_MFA
+from constructs_lib.heartbeats.runtime.monitor import NAMESPACE as METRIC_NAMESPACE
 from constructs_lib.naming import (
     CDK_DEFAULT_QUALIFIER,
     MFA_REQUIRED_GROUP,
@@ -164,8 +165,6 @@ REPLAY = (
 PRODUCT_TOPICS = f"arn:aws:sns:*:*:{PRODUCT_PREFIX}*"
 PRODUCT_QUEUES = f"arn:aws:sqs:*:*:{PRODUCT_PREFIX}*"
 PRODUCT_FUNCTIONS = f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}*"
-# The heartbeat monitor's metric namespace: a metric written by anyone else would hide silence.
-METRIC_NAMESPACE = "mfa-guardrails"
 # What anyone may still do to a protected resource: read it, and use it as the alert path does
 # (forward events, publish alerts, encrypt, replay dead letters). Trust policies, which only the
 # guardrail administrators may change, decide who assumes a protected role.
@@ -429,7 +428,9 @@ def exemption_statements(exemptions: Exemptions) -> list[Document]:
             "Effect": "Deny",
             "Action": "sts:AssumeRoot",
             "Resource": "*",
-            "Condition": _unless(exemptions.device_and_contact_admins or [ROOT_USER_ARN]),
+            # With no admin configured (audit only), nobody: an empty ArnNotLike is refused.
+            **({"Condition": _unless(exemptions.device_and_contact_admins)}
+               if exemptions.device_and_contact_admins else {}),
         },
         {
             # The deployment roles are exempt, and CDK's bootstrap roles trust their whole
@@ -529,6 +530,7 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
             "Effect": "Deny",
             "Action": "cloudwatch:PutMetricData",
             "Resource": "*",
+            # The heartbeat monitor's namespace: data written by anyone else would hide silence.
             "Condition": {"StringLike": {"cloudwatch:namespace": f"{METRIC_NAMESPACE}*"},
                           **runtime},
         },

@@ -21,9 +21,11 @@ from tests.policy.principals import (
     SSO_SUFFIX,
     Principal,
 )
+from tests.policy.principals import (
+    SECURITY as SEC,
+)
 
 EVENTS = f"arn:aws:events:us-east-1:{MEMBER}"
-SEC = "222222222222"  # the organization example's security account
 NOTIFIER = "function:mfa-guardrails-notifier"
 
 

@@ -20,6 +20,7 @@ MEMBER_OU = "ou-ab12-workload1"
 ORG_ROOT = "r-ab12"
 ORG_ID = "o-a1b2c3d4e5"
 ARN = f"arn:aws:iam::{MEMBER}"
+SECURITY = "222222222222"  # the organization example's security account
 # A member account registered as delegated administrator, in a target OU.
 DELEGATED_ADMIN = "444444444444"
 # The suffix Identity Center gives a permission set's role: 16 hexadecimal characters.

@@ -33,6 +33,7 @@ from tests.policy.policies import PolicySet, Request
 from tests.policy.principals import (
     ARN,
     MEMBER,
+    SECURITY,
     SSO_SUFFIX,
     Exempt,
     Principal,
@@ -40,7 +41,6 @@ from tests.policy.principals import (
     concrete,
 )
 
-SECURITY = "222222222222"  # the organization example's security account
 SERVICES = ("iam", "sts", "account", "organizations", "cloudtrail", "config", "events", "sns",
             "sqs", "lambda", "kms", "cloudwatch", "cloudformation",
             # The planes: Sign-In's console authorization, the CDK bootstrap (bucket, parameter,
