@@ -136,8 +136,6 @@ class _Template:
             "AWS::Lambda::Function": f"arn:aws:lambda:{head}:function:{name}",
             "AWS::Events::EventBus": f"arn:aws:events:{head}:event-bus/{name}",
             "AWS::IAM::Role": f"arn:aws:iam::{account}:role/{name}",
-            "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
-            "AWS::StepFunctions::StateMachine": f"arn:aws:states:{head}:stateMachine:{name}",
         }
         if kind not in formats:
             raise UnresolvableGrantError(f"{self.name}: no ARN format for {kind} ({logical_id})")
