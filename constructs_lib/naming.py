@@ -11,10 +11,16 @@ READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
 # The CDK bootstrap qualifier our stacks are deployed with (CDK's default).
 CDK_DEFAULT_QUALIFIER = "hnb659fds"
 # The product's roles that write to protected resources in their own work (heartbeats, logs,
-# alerts, forwarded events, the canary's tag): the guardrail SCPs let them act within their
-# grants. The readiness reader (read-only, and assumable by the security account's admins) and
-# the chat role are not among them: they need nothing an SCP denies.
+# alerts, forwarded events, the canary's tag, our Config rules' tags): the guardrail SCPs let them
+# act within their grants. The readiness reader (read-only, and assumable by the security
+# account's admins) and the chat role are not among them: they need nothing an SCP denies.
 RUNTIME_ROLE_NAMES = tuple(
     f"{PRODUCT_PREFIX}{name}"
-    for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary")
+    for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary",
+                 "rule-tagger-*")
 )
+# The tag our Config rules carry (CloudFormation cannot tag a rule; a deploy-time custom resource
+# does, constructs_lib/rule_tags): a rule's ARN holds an id, not its name, so the guardrail SCP
+# protects the rules that carry it, and leaves a team's own rules to the team.
+PROTECTED_TAG_KEY = f"{PRODUCT_PREFIX}protected"
+PROTECTED_TAG_VALUE = "true"

@@ -1,8 +1,9 @@
 """The member-account baseline the StackSet deploys to every account and region of the targets.
 
-Environment-agnostic and asset-free (no Lambda: the readiness check runs centrally), so one
-template serves every account and region. Global resources carry a region condition: the IAM
-policy and group, and the global Config rules, exist only in the home region.
+Environment-agnostic and asset-free (the readiness check runs centrally; the one function, which
+tags our Config rules, is inline code), so one template serves every account and region. Global
+resources carry a region condition: the IAM policy and group, and the global Config rules with
+their tagger, exist only in the home region.
 """
 
 from __future__ import annotations

@@ -167,7 +167,12 @@ def test_managed_rules_only_for_asset_free_templates(synth: Assembly) -> None:
         MANAGED
     )
     assert {r.get("Condition") for r in rules.values()} == {"InUsEast1"}
-    assert synth.resources("StackSetLike", "AWS::Lambda::Function") == {}
+    # The rule tagger's code is inline: the template stays asset-free.
+    functions = synth.resources("StackSetLike", "AWS::Lambda::Function").values()
+    assert [f["Properties"]["FunctionName"] for f in functions] == [
+        "mfa-guardrails-rule-tagger-managed-rules"
+    ]
+    assert all("ZipFile" in f["Properties"]["Code"] for f in functions)
     manifest = synth.outdir / "StackSetLike.assets.json"
     files = json.loads(manifest.read_text()).get("files", {}) if manifest.exists() else {}
     assert [f for f in files.values() if f["source"]["packaging"] == "zip"] == []  # no code
@@ -178,8 +183,14 @@ def test_managed_rules_only_for_asset_free_templates(synth: Assembly) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _readiness(resources: dict[str, Any], name_key: str) -> list[str]:
+    """The logical ids of the readiness Lambda's resources (the rule tagger has its own)."""
+    return [logical_id for logical_id, r in resources.items()
+            if r["Properties"][name_key] == "mfa-guardrails-recovery-readiness"]  # fmt: skip
+
+
 def test_custom_rule_is_periodic_and_backed_by_the_function(synth: Assembly) -> None:
-    (function_id,) = synth.resources("Home", "AWS::Lambda::Function")
+    (function_id,) = _readiness(synth.resources("Home", "AWS::Lambda::Function"), "FunctionName")
     synth.template("Home").has_resource_properties(
         "AWS::Config::ConfigRule",
         {
@@ -231,9 +242,11 @@ def test_function_runtime_architecture_and_logs(synth: Assembly) -> None:
 
 
 def test_role_has_exactly_the_needed_permissions(synth: Assembly) -> None:
-    (role,) = synth.resources("Home", "AWS::IAM::Role").values()
-    assert "ManagedPolicyArns" not in role["Properties"]  # no AWSConfigRulesExecutionRole
-    (policy,) = synth.resources("Home", "AWS::IAM::Policy").values()
+    roles = synth.resources("Home", "AWS::IAM::Role")
+    (role_id,) = _readiness(roles, "RoleName")
+    assert "ManagedPolicyArns" not in roles[role_id]["Properties"]  # no AWSConfigRulesExecutionRole
+    (policy,) = [p for p in synth.resources("Home", "AWS::IAM::Policy").values()
+                 if p["Properties"]["Roles"] == [{"Ref": role_id}]]  # fmt: skip
     actions = {
         action
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]

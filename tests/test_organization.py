@@ -78,7 +78,9 @@ def test_stack_set_template_is_the_baseline_and_environment_agnostic(
     assert "us-east-1" not in rest
     assert "222222222222" not in rest
     types = {r["Type"] for r in stack_set_template["Resources"].values()}
-    assert "AWS::Lambda::Function" not in types  # no assets: nothing to stage per region
+    functions = resources_of(stack_set_template, "AWS::Lambda::Function").values()
+    # No assets, nothing to stage per region: the one function (the rule tagger) is inline.
+    assert [set(f["Code"]) for f in functions] == [{"ZipFile"}]
     assert {"AWS::IAM::ManagedPolicy", "AWS::IAM::Group", "AWS::Events::Rule",
             "AWS::Config::ConfigRule"} <= types  # fmt: skip
 
@@ -97,6 +99,10 @@ def test_global_iam_resources_exist_in_the_home_region_only(
         "AWS::IAM::Role",
         "AWS::IAM::Policy",
         "AWS::Scheduler::Schedule",
+        # the rule tagger, beside the rules it tags
+        "AWS::Lambda::Function",
+        "AWS::Logs::LogGroup",
+        "Custom::MfaGuardrailsConfigRuleTags",
     }
     resources = stack_set_template["Resources"].values()
     assert {r["Type"] for r in resources if r.get("Condition") == name} == named_global

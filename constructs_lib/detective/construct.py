@@ -13,7 +13,8 @@ finding would be reported twice. The construct does not guess the region; the st
 ``include_global_rules`` (True in the home region only), and :func:`global_rule_placement`
 raises when a set of regions would hold them more than once, or nowhere.
 
-Every rule is named ``mfa-guardrails-…`` so alerts (and the guardrail SCP) match them by prefix.
+Every rule is named ``mfa-guardrails-…`` so alerts match them by prefix, and tagged (constructs_lib/
+rule_tags) so the guardrail SCP protects them: a rule's ARN carries an id, not its name.
 AWS Config itself (a configuration recorder) must already be on in the region: Config rules cannot
 be created without one, and most organizations already run it through Control Tower or their own
 baseline, so this construct does not create a second one.
@@ -40,6 +41,7 @@ from constructs_lib.detective.runtime.handler import (
 )
 from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.phone_bundling import code_with_phonenumbers
+from constructs_lib.rule_tags import ConfigRuleTags, ConfigRuleTagsProps
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 READINESS_RULE_NAME = f"{PRODUCT_PREFIX}recovery-readiness"
@@ -210,8 +212,11 @@ class DetectiveControls(Construct):
                 description=f"mfa-guardrails: AWS managed rule {identifier}",
                 maximum_execution_frequency=props.maximum_execution_frequency,
             )
-        if not props.recovery_readiness:
-            return
+        if props.recovery_readiness:
+            self._readiness_rule(props)
+        self._tag_rules(props)
+
+    def _readiness_rule(self, props: DetectiveControlsProps) -> None:
         self.function = self._readiness_function(props)
         self.rules["RECOVERY_READINESS"] = config.CustomRule(
             self,
@@ -233,6 +238,23 @@ class DetectiveControls(Construct):
             input_parameters={
                 "requireOperationsContact": "true" if props.require_operations_contact else "false"
             },
+        )
+
+    def _tag_rules(self, props: DetectiveControlsProps) -> None:
+        """Mark every rule here as ours: the guardrail SCP protects the rules that carry the tag
+        (their ARNs hold an id, not the name), and leaves a team's own rules to the team."""
+        if not self.rules:
+            return
+        ConfigRuleTags(
+            self,
+            "RuleTags",
+            props=ConfigRuleTagsProps(
+                # The security account holds the member StackSet's managed rules and its own
+                # readiness rule: one tagger each, named apart.
+                name="managed-rules" if props.managed_rules else "readiness-rule",
+                rules=list(self.rules.values()),
+                log_retention=props.log_retention,
+            ),
         )
 
     def _readiness_function(self, props: DetectiveControlsProps) -> lambda_.Function:

@@ -34,6 +34,8 @@ from constructs_lib.naming import (
     CDK_DEFAULT_QUALIFIER,
     MFA_REQUIRED_GROUP,
     PRODUCT_PREFIX,
+    PROTECTED_TAG_KEY,
+    PROTECTED_TAG_VALUE,
     RUNTIME_ROLE_NAMES,
     STACK_NAME_PREFIX,
 )
@@ -106,14 +108,20 @@ PRODUCT_RESOURCE_ARNS = (
 AWS_RESERVED_ROLES = "arn:aws:iam::*:role/aws-reserved/*"
 IDENTITY_CENTER_SAML_PROVIDERS = "arn:aws:iam::*:saml-provider/AWSSSO_*"
 # What the alerts stand on, whoever owns it: without a logging trail EventBridge receives no
-# CloudTrail event, and without the recorder no Config rule evaluates. Config rule ARNs carry a
-# random id, not a name, and CloudFormation cannot tag a Config rule, so every rule is protected
-# (as Control Tower's own guardrail does).
+# CloudTrail event, and without the recorder (and the service-linked role it records as) no Config
+# rule evaluates.
 LIFELINE_ARNS = (
     "arn:aws:cloudtrail:*:*:trail/*",
-    "arn:aws:config:*:*:config-rule/*",
     "arn:aws:config:*:*:configuration-recorder/*",
+    "arn:aws:iam::*:role/aws-service-role/config.amazonaws.com/*",
 )
+# Our Config rules: their ARNs carry a random id, not a name, so they are known by the tag a
+# deploy-time custom resource gives them (constructs_lib/rule_tags); a team's own rules are the
+# team's. AWS Config authorizes a rule's changes, its tags' included, on aws:ResourceTag.
+CONFIG_RULES = "arn:aws:config:*:*:config-rule/*"
+PROTECTED_CONFIG_RULE = {
+    "StringEquals": {f"aws:ResourceTag/{PROTECTED_TAG_KEY}": PROTECTED_TAG_VALUE}
+}
 # The policy types whose change lifts or breaks the guardrails: a delegated administrator for
 # policy management could otherwise detach ours, attach a deny of its own (locking out
 # break-glass), or detach FullAWSAccess (authorized on the target, not on the AWS policy).
@@ -489,6 +497,14 @@ def guardrail_statements(
                 "ForAnyValue:StringLike": {"kms:ResourceAliases": f"alias/{PRODUCT_PREFIX}*"},
                 **exempt,
             },
+        },
+        {
+            "Sid": "DenyProtectedConfigRuleChanges",
+            "Effect": "Deny",
+            "NotAction": [a for a in READ_AND_USE if a.startswith("config:")],
+            "Resource": CONFIG_RULES,
+            "Condition": {**PROTECTED_CONFIG_RULE,
+                          **_unless((*exemptions.guardrail_admins, *PRODUCT_RUNTIME_ROLE_ARNS))},
         },
         {
             "Sid": "DenyResourcelessLifelineChanges",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from constructs_lib.naming import PROTECTED_TAG_KEY
 from tests.policy.engine import Engine
-from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN
+from tests.policy.matrix import ALERT_KEY, FORCE_MFA_ARN, OUR_RULE, OUR_RULE_TAGS, TEAM_RULE
 from tests.policy.policies import PolicySet, Request
 from tests.policy.principals import (
     ARN,
@@ -241,8 +242,7 @@ def attack_chains() -> list[Chain]:
             "blind-config",
             "Overwrite an MFA Config rule, then stop the recorder.",
             (
-                Step(developer, Request("config:PutConfigRule",
-                     f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c"),
+                Step(developer, Request("config:PutConfigRule", OUR_RULE, OUR_RULE_TAGS),
                      "the rule checks nothing"),
                 Step(developer, Request("config:PutConfigurationRecorder",
                      f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc"),
@@ -432,7 +432,26 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
     scp = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/service_control_policy/"
            "p-0a1b2c3d")  # fmt: skip
     scp_type = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
+    rule_tags = {**OUR_RULE_TAGS, "aws:TagKeys": [PROTECTED_TAG_KEY]}
     return [
+        Chain("unmark-then-delete-our-config-rule", "Remove the protection tag from one of our "
+              "Config rules (or overwrite it), then delete the rule: the MFA findings stop.", (
+            Step(developer, Request("config:UntagResource", OUR_RULE, rule_tags), "unprotected"),
+            Step(developer, Request("config:TagResource", OUR_RULE,
+                                    {**OUR_RULE_TAGS, "aws:TagKeys": [PROTECTED_TAG_KEY]}),
+                 "the tag's value changed"),
+            Step(developer, Request("config:DeleteConfigRule", OUR_RULE), "no findings"),
+        ), stopped_at=0),
+        _one_step("wipe-our-rule-results", "Delete the evaluation results of our rule, so the "
+                  "non-compliant users vanish from the report.", sec_admin,
+                  Request("config:DeleteEvaluationResults",
+                          f"arn:aws:config:{head}:config-rule/config-rule-9f8e", OUR_RULE_TAGS,
+                          account=sec), "findings gone"),
+        _one_step("delete-configs-service-linked-role", "Delete the role the recorder records "
+                  "as: every rule stops evaluating.", developer,
+                  Request("iam:DeleteServiceLinkedRole",
+                          f"{ARN}:role/aws-service-role/config.amazonaws.com/"
+                          "AWSServiceRoleForConfig"), "recorder blind"),
         _one_step("become-a-product-role", "Create a role named like the product's, whose "
                   "grants the SCPs let through.", sec_admin,
                   Request("iam:CreateRole", f"arn:aws:iam::{sec}:role/mfa-guardrails-x",
@@ -607,6 +626,14 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                       "p-team")  # fmt: skip
     scp_type = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
     return [
+        Chain("teams-keep-their-own-config-rules", "A member team creates, updates, tags and "
+              "deletes its own Config rules (only ours carry the protection tag).", (
+            Step(developer, Request("config:PutConfigRule", TEAM_RULE), "its rule"),
+            Step(developer, Request("config:TagResource", TEAM_RULE, {"aws:TagKeys": ["team"]}),
+                 "its tag"),
+            Step(developer, Request("config:DeleteEvaluationResults", TEAM_RULE), "its results"),
+            Step(developer, Request("config:DeleteConfigRule", TEAM_RULE), "its rule gone"),
+        ), None),
         Chain("teams-keep-their-own-planes", "A delegated administrator manages the other "
               "policy types (a tag policy) and their tags; member teams write their own metrics.", (
             Step(delegated, Request("organizations:UpdatePolicy", own_tag_policy,
@@ -722,6 +749,7 @@ def runbook_chains(security_account: str) -> list[Chain]:
     break_glass_in_security = _session(_role("BreakGlassAdmin", account=sec))
     notifier = _session(_role("mfa-guardrails-notifier", account=sec))
     forwarder = _session(_role("mfa-guardrails-forward-us-east-1"))
+    rule_tagger = _session(_role("mfa-guardrails-rule-tagger-managed-rules"))
     canary = _session(_role("mfa-guardrails-canary"))
     operator = _session(_role("Developer", account=sec))
     security_sso_admin = replace(_session(_role("x", account=sec)), name="security-sso-admin",
@@ -807,8 +835,9 @@ def runbook_chains(security_account: str) -> list[Chain]:
             Step(stackset, Request("iam:CreatePolicyVersion", FORCE_MFA_ARN), "Force-MFA v2"),
             Step(stackset, Request("iam:AttachGroupPolicy", f"{ARN}:group/Developers",
                                    {"iam:PolicyARN": FORCE_MFA_ARN}), "attached"),
-            Step(stackset, Request("config:PutConfigRule",
-                 f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c"), "rules"),
+            Step(stackset, Request("config:PutConfigRule", OUR_RULE, OUR_RULE_TAGS), "rules"),
+            Step(rule_tagger, Request("config:TagResource", OUR_RULE,
+                 {**OUR_RULE_TAGS, "aws:TagKeys": [PROTECTED_TAG_KEY]}), "rules re-tagged"),
         ), None),
         Chain("cdk-deploys-security-account", "CDK deploys the alerting stack in the security "
               "account.", (
@@ -828,8 +857,8 @@ def runbook_chains(security_account: str) -> list[Chain]:
                  f"arn:aws:events:us-east-1:{sec}:rule/mfa-guardrails-central/"
                  "mfa-guardrails-mfa-removed", account=sec), "rules"),
             Step(cdk_exec, Request("config:PutConfigRule",
-                 f"arn:aws:config:us-east-1:{sec}:config-rule/config-rule-9f8e", account=sec),
-                 "readiness rule"),
+                 f"arn:aws:config:us-east-1:{sec}:config-rule/config-rule-9f8e", OUR_RULE_TAGS,
+                 account=sec), "readiness rule"),
         ), None),
         Chain("control-tower-manages-config", "A configured automation role (Control Tower) "
               "manages the Config recorder, its own rules and the trail.", (

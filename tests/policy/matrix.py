@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from constructs_lib.naming import PROTECTED_TAG_KEY, PROTECTED_TAG_VALUE
 from tests.policy.policies import Request
 from tests.policy.principals import ARN, MEMBER, Exempt, Principal
 
 FORCE_MFA_ARN = f"{ARN}:policy/mfa-guardrails-force-mfa"
 ALERT_KEY = f"arn:aws:kms:us-east-1:{MEMBER}:key/0a1b2c3d-1111-2222-3333-444455556666"
+# A Config rule of ours (tagged at deploy time: constructs_lib/rule_tags), and a team's own.
+OUR_RULE = f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c"
+OUR_RULE_TAGS: dict[str, str | list[str]] = {
+    f"aws:ResourceTag/{PROTECTED_TAG_KEY}": PROTECTED_TAG_VALUE
+}
+TEAM_RULE = f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-7e7e7e"
 
 
 @dataclass(frozen=True)
@@ -120,10 +127,17 @@ REQUESTS = (
        "guardrail", "aws-reserved"),
     _r("assume-break-glass-role", "sts:AssumeRole", f"{ARN}:role/BreakGlassAdmin"),
     _r("create-team-role", "iam:CreateRole", f"{ARN}:role/team-app"),
-    _r("put-config-rule", "config:PutConfigRule",
-       f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c", "guardrail"),
-    _r("delete-config-rule", "config:DeleteConfigRule",
-       f"arn:aws:config:us-east-1:{MEMBER}:config-rule/config-rule-0a1b2c", "guardrail"),
+    _r("put-config-rule", "config:PutConfigRule", OUR_RULE, "guardrail", context=OUR_RULE_TAGS),
+    _r("delete-config-rule", "config:DeleteConfigRule", OUR_RULE, "guardrail",
+       context=OUR_RULE_TAGS),
+    _r("untag-config-rule", "config:UntagResource", OUR_RULE, "guardrail",
+       context={**OUR_RULE_TAGS, "aws:TagKeys": [PROTECTED_TAG_KEY]}),
+    _r("retag-config-rule", "config:TagResource", OUR_RULE, "guardrail",
+       context={**OUR_RULE_TAGS, "aws:TagKeys": [PROTECTED_TAG_KEY]}),
+    _r("delete-team-config-rule", "config:DeleteConfigRule", TEAM_RULE),
+    _r("put-team-config-rule", "config:PutConfigRule", TEAM_RULE),
+    _r("delete-config-service-linked-role", "iam:DeleteServiceLinkedRole",
+       f"{ARN}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig", "guardrail"),
     _r("stop-config-recorder", "config:StopConfigurationRecorder",
        f"arn:aws:config:us-east-1:{MEMBER}:configuration-recorder/default/abc", "guardrail"),
     _r("put-config-recorder", "config:PutConfigurationRecorder",

@@ -127,6 +127,8 @@ class _Template:
         account, head = self.where.account, f"{REGION}:{self.where.account}"
         if kind == "AWS::KMS::Key":  # key ARNs carry an id, never a name
             return f"arn:aws:kms:{head}:key/{logical_id.lower()}"
+        if kind == "AWS::Config::ConfigRule":  # so do Config rules'
+            return f"arn:aws:config:{head}:config-rule/config-rule-{logical_id.lower()}"
         name = self.physical_name(logical_id)
         formats = {
             "AWS::Logs::LogGroup": f"arn:aws:logs:{head}:log-group:{name}:*",
@@ -148,6 +150,16 @@ class _Template:
             if r["Type"] == "AWS::KMS::Alias"
             and self.resolve(r["Properties"]["TargetKeyId"]) == key_arn
         ]
+
+    def rule_tags(self, rule_arn: str) -> dict[str, str | list[str]]:
+        """The tags the template's tagging resource gives a Config rule, as request context."""
+        return {
+            f"aws:ResourceTag/{key}": value
+            for r in self.resources.values()
+            if r["Type"] == "Custom::MfaGuardrailsConfigRuleTags"
+            and rule_arn in self.resolve(r["Properties"]["RuleArns"])
+            for key, value in r["Properties"]["Tags"].items()
+        }
 
     def roles(self) -> Iterator[tuple[str, str]]:
         for logical_id, resource in self.resources.items():
@@ -248,6 +260,8 @@ def _grant_calls(
                 request_context = dict(context)
                 if ":key/" in resource:
                     request_context["kms:ResourceAliases"] = template.key_aliases(resource)
+                if ":config-rule/" in resource:
+                    request_context.update(template.rule_tags(resource))
                 yield RuntimeCall(
                     template.name, role,
                     Request(action, resource, request_context,

@@ -180,7 +180,8 @@ def protected_resources(
 ) -> dict[tuple[str, str], list[Request]]:
     """(service, resource type) -> requests' resource and context of each protected resource:
     the product's own resources read from every synthesized template, every exempt identity and
-    name an exemption matches, and the lifeline (trails, Config rules and recorder)."""
+    name an exemption matches, and the lifeline (trails, Config's recorder and service-linked
+    role); our Config rules by the tag their template gives them."""
     found: dict[tuple[str, str], list[Request]] = {}
 
     def add(service: str, kind: str, arn: str, **context: str | list[str]) -> None:
@@ -228,10 +229,26 @@ def protected_resources(
         add("cloudformation", "stack", f"arn:aws:cloudformation:{region}:stack/{stack}/0a1b")
     add("cloudformation", "stack",
         f"arn:aws:cloudformation:{region}:stack/StackSet-mfa-guardrails-member-baseline-0a1b/0a1b")
-    add("config", "configrule", f"arn:aws:config:{region}:config-rule/config-rule-0a1b2c")
+    add("iam", "role", f"{ARN}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig")
     add("config", "configurationrecorder",
         f"arn:aws:config:{region}:configuration-recorder/default/0a1b")
-    return _merged(found, _plane_resources(region))
+    return _merged(found, [*_plane_resources(region), *_tagged_config_rules(templates, region)])
+
+
+def _tagged_config_rules(
+    templates: dict[str, dict[str, Any]], region: str
+) -> list[tuple[tuple[str, str], Request]]:
+    """Our Config rules, known by the tags their templates' tagging resource gives them (a rule's
+    ARN carries an id, not its name)."""
+    rule = f"arn:aws:config:{region}:config-rule/config-rule-0a1b2c"
+    return [
+        (("config", "configrule"), Request("", rule, {
+            f"aws:ResourceTag/{key}": value for key, value in resource["Properties"]["Tags"].items()
+        }))
+        for template in templates.values()
+        for resource in template["Resources"].values()
+        if resource["Type"] == "Custom::MfaGuardrailsConfigRuleTags"
+    ][:1]  # every rule of ours carries the same tag
 
 
 def _merged(
