@@ -1,0 +1,1 @@
+"""The ``mfa-guardrails`` command line: one entry point, one subcommand per job."""
