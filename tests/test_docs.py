@@ -64,6 +64,16 @@ CHECKS = {
         [sys.executable, "-m", "mfa_guardrails.replay", "--help"], "--apply"),
     "python -m mfa_guardrails.readiness --json": (
         [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
+    **{f".venv/bin/mfa-guardrails recover {case}": (
+        [str(Path(sys.executable).parent / "mfa-guardrails"), "recover",
+         case.split()[0], "--help"], option)
+       for case, option in {
+           "user --account-id 123456789012 --user bob --stolen": "--stolen",
+           "user --account-id 123456789012 --user bob --stolen --apply": "--apply",
+           "verify --account-id 123456789012 --user bob": "--account-id",
+           "root --account-id 333333333333 --delete-credentials": "--delete-credentials",
+           "identity-center --user alice": "--user",
+       }.items()},
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -421,3 +422,24 @@ def test_the_command_line_lists_every_command(capsys: pytest.CaptureFixture[str]
     listed = capsys.readouterr().out
     assert all(name in listed for name in cli.COMMANDS)
     assert cli.main(["recover", "identity-center", "--user", "x"]) == 0
+
+
+def test_readme_dry_run_is_what_the_command_prints(aws: Any, tmp_path: Path) -> None:
+    """README's "When a device is lost" sample, against a real dry run (times and ids masked)."""
+    aws.create_user(UserName="bob")
+    aws.create_login_profile(UserName="bob", Password="Old-password-1!")
+    aws.add_user_to_group(GroupName="MfaRequired", UserName="bob")
+    serial = aws.create_virtual_mfa_device(VirtualMFADeviceName="bob-phone")[
+        "VirtualMFADevice"]["SerialNumber"]  # fmt: skip
+    aws.enable_mfa_device(UserName="bob", SerialNumber=serial, AuthenticationCode1="123456",
+                          AuthenticationCode2="654321")  # fmt: skip
+    key = aws.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
+    code, out = _run(Session(_admin()), "user", "--account-id", ACCOUNT, "--user", "bob",
+                     "--stolen", records=tmp_path)  # fmt: skip
+    assert code == 0
+    admin = f"arn:aws:iam::{ACCOUNT}:role{SSO_PATH}{SSO_ADMIN}"
+    masked = re.sub(r"bob-\d{8}T\d{6}Z", "bob-<time>", out).replace(key, "<key>")
+    masked = masked.replace(f" as {admin}:", " as <admin>:")
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- recover-dry-run:start -->\n```text\n", 1)[1].split("```", 1)[0]
+    assert masked == block
