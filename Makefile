@@ -80,10 +80,18 @@ sweep: setup
 ## APPROVAL=never explicitly.
 APPROVAL ?= broadening
 
+# Without credentials CDK prints "Unable to resolve AWS account" twice and a bootstrap hint: say
+# what is missing instead, before CDK starts.
+CREDENTIALS := $(PY) -c "import boto3, sys; sys.exit(boto3.Session().get_credentials() is None)" \
+	|| { echo "no AWS credentials: sign in to the deploying account first (aws sso login, \
+AWS_PROFILE=..., or a pipeline role), then run this again"; exit 2; }
+
 diff: setup
+	@$(CREDENTIALS)
 	$(CDK) diff
 
 deploy: setup
+	@$(CREDENTIALS)
 	$(CDK) deploy --all --require-approval $(APPROVAL) || { \
 	  echo "make deploy failed. If CDK said the environment is not bootstrapped, run once per account and region:"; \
 	  echo "  PATH=$(CURDIR)/$(VENV)/bin:\$$PATH npx cdk bootstrap aws://<account-id>/<region>"; exit 1; }

@@ -114,6 +114,19 @@ def test_deploy_asks_before_broadening_changes_unless_told_otherwise() -> None:
     ).stdout  # the pinned CLI's diff has no --all option
 
 
+def test_diff_and_deploy_without_credentials_say_so(tmp_path: Path) -> None:
+    """Not CDK's "Unable to resolve AWS account" twice and a bootstrap hint: the cause."""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}  # fmt: skip
+    for target in ("diff", "deploy"):
+        done = subprocess.run(["make", "--no-print-directory", target], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        assert done.returncode != 0
+        assert "no AWS credentials: sign in to the deploying account first" in done.stdout
+        assert "Unable to resolve" not in done.stdout + done.stderr
+
+
 def test_license_is_an_spdx_expression() -> None:
     """A TOML table for project.license is deprecated (PEP 639): build backends warn on it."""
     import tomllib
