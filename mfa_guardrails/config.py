@@ -34,6 +34,7 @@ EMBEDDED_DEFAULT: Mapping[str, Any] = MappingProxyType({
     CONTEXT_PREFIX + "notification-emails": ["security-alerts@example.com"],
 })
 
+_MAIL_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
@@ -148,6 +149,7 @@ class GuardrailsConfig:
     config_rule_frequency: str = "TwentyFour_Hours"
     require_hardware_root_mfa: bool = False
     require_operations_contact: bool = False
+    recovery_email_domains: tuple[str, ...] = ()
     attach_to_group_names: tuple[str, ...] = ()
     attach_to_role_names: tuple[str, ...] = ()
     attach_to_names_exist_in_members: bool = False
@@ -442,6 +444,9 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
         f"use one of {', '.join(CONFIG_RULE_FREQUENCIES)}", default="TwentyFour_Hours"),
     "require-hardware-root-mfa": _flag,
     "require-operations-contact": _flag,
+    "recovery-email-domains": _EachMatches(
+        _MAIL_DOMAIN, "is not a mail domain",
+        "write the domain alone, e.g. example.org (no @, no address, no scheme)"),
     "attach-to-group-names": _EachMatches(
         _IAM_NAME, "is not an IAM group name",
         "use the group's name (ASCII letters, digits and +=,.@_-), not its ARN"),

@@ -145,6 +145,7 @@ def main(
             require_operations_contact=args.require_operations_contact,
             require_hardware_root_mfa=config.require_hardware_root_mfa,
             lockout=lockout,
+            recovery_email_domains=config.recovery_email_domains,
         )
         if member is None:  # the alert path of the account these credentials are in
             path = AlertPath(alert_topic_arn=args.alert_topic_arn)

@@ -44,6 +44,7 @@ from constructs_lib.detective.runtime.readiness import (
     Finding,
     Status,
     check_phone,
+    check_primary_email,
     check_users,
     evaluate_account,
     mask_phone,
@@ -64,7 +65,7 @@ GOOD_PHONE = "+1 (415) 555-0100"
 
 class AccountApi:
     """The ``account`` client the checks see: moto's for alternate contacts, a stubbed real
-    client for GetContactInformation (moto 5.2.5 does not implement it)."""
+    client for GetContactInformation and GetPrimaryEmail (moto 5.2.5 implements neither)."""
 
     def __init__(self, moto_client: Any, stubbed_client: Any) -> None:
         self.moto = moto_client
@@ -75,6 +76,9 @@ class AccountApi:
 
     def get_contact_information(self, **kwargs: Any) -> Any:
         return self.stubbed.get_contact_information(**kwargs)
+
+    def get_primary_email(self, **kwargs: Any) -> Any:
+        return self.stubbed.get_primary_email(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -636,3 +640,43 @@ def test_cli_refuses_a_bad_config_file(tmp_path: Path) -> None:
     code, _, err = run_cli("--config", str(bad), session=None)
     assert code == cli.EXIT_CANNOT_RUN
     assert "mfa-guardrails:enforcement" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# The first recovery factor: the root e-mail
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "domains", "status", "says"),
+    [
+        ("aws-root+prod@corp.example.org", ("example.org",), "COMPLIANT", "a domain of yours"),
+        ("root@mail.example.org", ("EXAMPLE.org",), "COMPLIANT", "a domain of yours"),
+        ("jane.doe@gmail.com", ("example.org",), "NON_COMPLIANT", "public mail provider"),
+        ("jane.doe@gmail.com", (), "NON_COMPLIANT", "public mail provider"),
+        ("root@acquired-startup.io", ("example.org",), "NON_COMPLIANT", "not one of the"),
+        ("root@notexample.org", ("example.org",), "NON_COMPLIANT", "not one of the"),
+        ("root@acquired-startup.io", (), "COMPLIANT", "a domain of yours"),
+    ],
+)
+def test_primary_email_outside_the_organization_is_a_finding(
+    address: str, domains: tuple[str, ...], status: str, says: str
+) -> None:
+    account = boto3.client("account", region_name="us-east-1", aws_access_key_id="x",
+                           aws_secret_access_key="x")  # fmt: skip
+    with Stubber(account) as stub:
+        stub.add_response("get_primary_email", {"PrimaryEmail": address},
+                          {"AccountId": "333333333333"})
+        finding = check_primary_email(account, "333333333333", domains)
+    assert finding.status == status
+    assert says in finding.fix
+
+
+def test_primary_email_unreadable_names_the_permission() -> None:
+    account = boto3.client("account", region_name="us-east-1", aws_access_key_id="x",
+                           aws_secret_access_key="x")  # fmt: skip
+    with Stubber(account) as stub:
+        stub.add_client_error("get_primary_email", "AccessDeniedException")
+        finding = check_primary_email(account, "333333333333", ("example.org",))
+    assert finding.status == "INSUFFICIENT_DATA"
+    assert "account:GetPrimaryEmail" in finding.fix

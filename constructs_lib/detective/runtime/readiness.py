@@ -93,10 +93,11 @@ class Finding:
 
 
 class AccountApi(Protocol):
-    """The two read-only calls of the ``account`` client this module makes."""
+    """The read-only calls of the ``account`` client this module makes."""
 
     def get_contact_information(self, *args: Any, **kwargs: Any) -> Any: ...
     def get_alternate_contact(self, *args: Any, **kwargs: Any) -> Any: ...
+    def get_primary_email(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class IamApi(Protocol):
@@ -391,6 +392,54 @@ def check_alternate_contact(
     )
 
 
+# Free mailboxes anyone can open: a root e-mail there belongs to a person, not the organization.
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com",
+    "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "mail.ru", "yandex.ru", "yandex.com",
+    "qq.com", "163.com", "126.com", "zoho.com",
+})  # fmt: skip
+
+
+def email_domain_problem(address: str, domains: tuple[str, ...]) -> str | None:
+    """Why AWS's recovery mail to ``address`` may reach someone the organization cannot vouch
+    for, or None. ``domains``: the organization's own (a subdomain of one counts as its own)."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    if domain in PUBLIC_MAIL_DOMAINS:
+        return f"{domain} is a public mail provider: the mailbox belongs to a person"
+    own = tuple(d.lower() for d in domains)
+    if own and not any(domain == d or domain.endswith(f".{d}") for d in own):
+        return f"{domain} is not one of the organization's domains ({', '.join(own)})"
+    return None
+
+
+def check_primary_email(
+    account: AccountApi, account_id: str, domains: tuple[str, ...]
+) -> Finding:
+    """account:GetPrimaryEmail of a member (from the management or delegated-admin account): the
+    first recovery factor. A departed employee's mailbox is how accounts are lost."""
+    subject = _account_subject(account_id)
+    try:
+        address = str(account.get_primary_email(AccountId=account_id)["PrimaryEmail"])
+    except Exception as error:
+        code = error_code(error)
+        if code is None:
+            raise
+        return unreadable("primary-email", subject, "account:GetPrimaryEmail", code)
+    problem = email_domain_problem(address, domains)
+    if problem:
+        return Finding(
+            check="primary-email", subject=subject, status=Status.NON_COMPLIANT,
+            fix=f"root recovery mail goes to {address}: {problem}. Move it to a distribution "
+            "list on a domain you control (aws account start-primary-email-update), so losing "
+            "one person's mailbox does not lose the account",
+            headline="recovery e-mail outside",
+        )  # fmt: skip
+    return Finding(check="primary-email", subject=subject, status=Status.COMPLIANT,
+                   fix=f"root recovery mail goes to {address}, a domain of yours",
+                   headline="recovery e-mail ok")  # fmt: skip
+
+
 def check_root_mfa(iam: IamApi) -> Finding:
     """Root has MFA (AccountMFAEnabled), or has neither password nor access keys (centralized
     root access removed them: root cannot sign in, so there is nothing to protect)."""
@@ -660,6 +709,7 @@ def evaluate_account(
     require_operations_contact: bool = False,
     require_hardware_root_mfa: bool = False,
     lockout: LockoutScope | None = None,
+    recovery_email_domains: tuple[str, ...] | None = None,
 ) -> list[Finding]:
     """Every readiness finding for one account.
 
@@ -671,7 +721,8 @@ def evaluate_account(
     readiness reader role there and passes None). Do not pass the caller's own id: the Account
     API rejects the management account's own ``AccountId``. ``lockout`` adds who would be
     locked out under ``enforce`` (users and configured roles); ``require_hardware_root_mfa`` a
-    root MFA that is only a virtual device.
+    root MFA that is only a virtual device; ``recovery_email_domains`` (a member only: AWS reads
+    a primary e-mail from the management or delegated-admin account) the root e-mail's domain.
     """
     findings = [
         check_contact_phone(clients.account, account_id),
@@ -679,6 +730,8 @@ def evaluate_account(
     ]
     if require_operations_contact:
         findings.append(check_alternate_contact(clients.account, "OPERATIONS", account_id))
+    if account_id is not None and recovery_email_domains is not None:
+        findings.append(check_primary_email(clients.account, account_id, recovery_email_domains))
     if account_id is None:
         findings.append(check_root_mfa(clients.iam))
         if require_hardware_root_mfa:
