@@ -16,8 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -25,11 +26,29 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib.naming import PRODUCT_PREFIX, PROTECTED_TAG_KEY, PROTECTED_TAG_VALUE
+from constructs_lib.rule_tags.runtime.tagger import TAG_KEY_ENV, TAG_VALUE_ENV
 
 TAGGER_NAME_PREFIX = f"{PRODUCT_PREFIX}rule-tagger-"
 HANDLER = Path(__file__).resolve().parent / "runtime" / "tagger.py"
 # CloudFormation's limit for inline (ZipFile) function code.
 INLINE_CODE_LIMIT = 4096
+
+
+def expected_rule(rule: config.IRule) -> dict[str, Any]:
+    """A rule as its template makes it (read from its CloudFormation resource, so the two cannot
+    differ): the tagger refuses to tag a rule another caller changed between CloudFormation's
+    write and the tag (until then, anyone may change it)."""
+    resource = rule.node.default_child
+    if not isinstance(resource, config.CfnConfigRule) or not isinstance(
+        resource.source, config.CfnConfigRule.SourceProperty
+    ):
+        raise TypeError(f"{rule.node.path}: not a Config rule with a literal source")
+    return {
+        "Arn": rule.config_rule_arn, "Name": resource.config_rule_name,
+        "Owner": resource.source.owner, "SourceIdentifier": resource.source.source_identifier,
+        "MaximumExecutionFrequency": resource.maximum_execution_frequency,
+        "InputParameters": resource.input_parameters or {},
+    }  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,9 +109,19 @@ class ConfigRuleTags(Construct):
                     sid="TagOurRules",
                     actions=["config:TagResource"],
                     resources=rule_arns,
+                    # The key and its one value: an admin who may invoke our functions (replaying
+                    # dead letters) must not turn the tagger into an untagger.
                     conditions={
-                        "ForAllValues:StringEquals": {"aws:TagKeys": [PROTECTED_TAG_KEY]}
+                        "ForAllValues:StringEquals": {"aws:TagKeys": [PROTECTED_TAG_KEY]},
+                        "StringEquals": {
+                            f"aws:RequestTag/{PROTECTED_TAG_KEY}": PROTECTED_TAG_VALUE
+                        },
                     },
+                ),
+                iam.PolicyStatement(
+                    sid="CompareOurRules",
+                    actions=["config:DescribeConfigRules"],
+                    resources=["*"],  # names no resource
                 ),
                 iam.PolicyStatement(
                     sid="WriteOwnLogs",
@@ -102,6 +131,11 @@ class ConfigRuleTags(Construct):
             ],
         )
         role.attach_inline_policy(policy)
+        Validations.of(policy).acknowledge(Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+            reason="config:DescribeConfigRules accepts no resource ARN; it is read-only (the "
+            "tagger compares our rules with their templates before tagging them).",
+        ))  # fmt: skip
         function = lambda_.Function(
             self,
             "Function",
@@ -114,6 +148,7 @@ class ConfigRuleTags(Construct):
             role=iam.Role.from_role_arn(self, "RoleRef", role.role_arn, mutable=False),
             log_group=log_group,
             timeout=Duration.minutes(1),
+            environment={TAG_KEY_ENV: PROTECTED_TAG_KEY, TAG_VALUE_ENV: PROTECTED_TAG_VALUE},
         )
         function.node.add_dependency(policy)
         self.resource = CustomResource(
@@ -122,7 +157,9 @@ class ConfigRuleTags(Construct):
             service_token=function.function_arn,
             resource_type="Custom::MfaGuardrailsConfigRuleTags",
             properties={
-                "RuleArns": rule_arns,
+                "Rules": [expected_rule(rule) for rule in props.rules],
+                # Applied from the function's environment; here so a change of the tag updates
+                # this resource (and re-tags), and so the template says what our rules carry.
                 "Tags": {PROTECTED_TAG_KEY: PROTECTED_TAG_VALUE},
             },
             service_timeout=Duration.minutes(2),

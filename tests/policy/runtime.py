@@ -157,7 +157,7 @@ class _Template:
             f"aws:ResourceTag/{key}": value
             for r in self.resources.values()
             if r["Type"] == "Custom::MfaGuardrailsConfigRuleTags"
-            and rule_arn in self.resolve(r["Properties"]["RuleArns"])
+            and rule_arn in [self.resolve(rule["Arn"]) for rule in r["Properties"]["Rules"]]
             for key, value in r["Properties"]["Tags"].items()
         }
 
