@@ -13,7 +13,7 @@ import importlib.util
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -72,6 +72,8 @@ _CONFIG_RULE_FREQUENCY = re.compile("^(?:" + "|".join(CONFIG_RULE_FREQUENCIES) +
 # An Identity Center in us-east-1 names its permission-set roles without a region segment
 # (role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_...): "/*/" would miss every one of them.
 _SSO_PATTERN_WITH_REGION_ONLY = re.compile(r"/sso\.amazonaws\.com/\*/")
+_SSO_ROLES = "/sso.amazonaws.com/"
+_SSO_ANY_SEGMENT = "/sso.amazonaws.com/*AWSReservedSSO_"
 # A permission-set role is AWSReservedSSO_<permission set>_<suffix>, the suffix 16 hexadecimal
 # characters (IAM Identity Center user guide, "Referencing permission sets in resource policies"):
 # a "*" after the set's name also matches AdministratorAccess_<anything>, a permission set an
@@ -549,7 +551,29 @@ def load_config(context: Mapping[str, Any]) -> GuardrailsConfig:
     _check_combinations(config, problems)
     if problems.items:
         raise ConfigError(problems.items)
-    return config
+
+    def exact(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e for p in patterns for e in exact_permission_set_patterns(p)))
+
+    return replace(
+        config,
+        break_glass_principal_arns=exact(config.break_glass_principal_arns),
+        admin_principal_arns=exact(config.admin_principal_arns),
+        automation_principal_arns=exact(config.automation_principal_arns),
+    )
+
+
+def exact_permission_set_patterns(arn: str) -> tuple[str, ...]:
+    """``…/sso.amazonaws.com/*AWSReservedSSO_<set>_<16 ?>`` as the two exact forms it means:
+    without a region segment (an instance in us-east-1) and with one. The leading ``*`` alone
+    would also match a permission set *named* ``AWSReservedSSO_<set>`` (its role is
+    ``AWSReservedSSO_AWSReservedSSO_<set>_<suffix>``), which an Identity Center administrator
+    could create; a role name holds no ``/``, so neither form matches that one."""
+    head, found, tail = arn.partition(_SSO_ANY_SEGMENT)
+    if not found:
+        return (arn,)
+    return (f"{head}{_SSO_ROLES}AWSReservedSSO_{tail}",
+            f"{head}{_SSO_ROLES}*/AWSReservedSSO_{tail}")
 
 
 def _check_exemptions(config: GuardrailsConfig, problems: _Problems) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -372,3 +373,23 @@ def test_lifeline_resources_must_be_buckets_keys_or_roles() -> None:
     assert problem.startswith(P + "lifeline-resource-arns[0] = 'arn:aws:s3:::*'")
     assert "is not an S3 bucket, KMS key or IAM role ARN" in problem
 
+
+
+def test_a_permission_set_pattern_becomes_its_two_exact_forms() -> None:
+    """``…/sso.amazonaws.com/*AWSReservedSSO_X_<16 ?>``: the leading ``*`` would also match the
+    role of a permission set *named* AWSReservedSSO_X (a look-alike an Identity Center admin
+    can create); the configuration keeps the two forms it means, with and without a region."""
+    pattern = ("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_"
+               "????????????????")  # fmt: skip
+    config = load_config({**EMBEDDED_DEFAULT, "mfa-guardrails:admin-principal-arns": [pattern]})
+    base = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/"
+    assert config.admin_principal_arns == (
+        f"{base}AWSReservedSSO_Admin_????????????????",
+        f"{base}*/AWSReservedSSO_Admin_????????????????",
+    )
+    lookalike = f"{base[:-1].replace('*', '123456789012')}/eu-west-1/AWSReservedSSO_" \
+                "AWSReservedSSO_Admin_0a1b2c3d4e5f6a7b"  # fmt: skip
+    real = [f"{base.replace('*', '123456789012')}{region}AWSReservedSSO_Admin_0a1b2c3d4e5f6a7b"
+            for region in ("", "eu-west-1/")]  # fmt: skip
+    assert not any(fnmatchcase(lookalike, p) for p in config.admin_principal_arns)
+    assert all(any(fnmatchcase(arn, p) for p in config.admin_principal_arns) for arn in real)

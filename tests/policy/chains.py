@@ -598,6 +598,15 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   "a permission set AdministratorAccess_x; its role removes a user's device.",
                   lookalike, Request("iam:DeactivateMFADevice", f"{ARN}:user/bob"),
                   "the victim's device is gone"),
+        _one_step("permission-set-named-like-the-role-prefix", "An Identity Center "
+                  "administrator names a permission set AWSReservedSSO_AdministratorAccess: its "
+                  "role, AWSReservedSSO_AWSReservedSSO_AdministratorAccess_<suffix>, ends like "
+                  "the exempt one and removes a user's device.",
+                  replace(lookalike, name="prefix-lookalike", arn=f"{ARN}:role/aws-reserved/"
+                          "sso.amazonaws.com/eu-west-1/AWSReservedSSO_AWSReservedSSO_"
+                          f"AdministratorAccess_{SSO_SUFFIX}"),
+                  Request("iam:DeactivateMFADevice", f"{ARN}:user/bob"),
+                  "the victim's device is gone"),
         _one_step("squat-break-glass-under-a-path", "Create BreakGlassAdmin under another path: "
                   "the real one can then never be created.", developer,
                   Request("iam:CreateRole", f"{ARN}:role/evil/BreakGlassAdmin"),
