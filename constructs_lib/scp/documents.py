@@ -81,6 +81,7 @@ ROOT_RECOVERY_SELF_SERVICE = (
     "iam:ListVirtualMFADevices",
     "iam:GetAccountSummary",
 )
+ROOT_CREDENTIAL_DELETES = ("iam:DeleteAccessKey", "iam:DeleteSigningCertificate")
 MFA_DEVICE_REMOVAL = ("iam:DeactivateMFADevice", "iam:DeleteVirtualMFADevice")
 MFA_DEVICE_ENROLMENT = ("iam:EnableMFADevice", "iam:ResyncMFADevice")
 RECOVERY_CONTACT_CHANGES = (
@@ -154,6 +155,11 @@ ACCOUNT_SWITCHES = (
     "logs:PutAccountPolicy",
     "logs:DeleteAccountPolicy",
 )
+# Identity Center's own MFA plane, from a covered account (its delegated administrator).
+IDENTITY_CENTER_MFA_CHANGES = (
+    "sso-directory:DeleteMfaDeviceForUser", "sso-directory:UpdateMfaDeviceForUser",
+    "sso-directory:UpdatePassword", "sso:PutMfaDeviceManagementForDirectory",
+)  # fmt: skip
 # Re-encrypting the default bus with a key one then disables stops every rule on it.
 DEFAULT_EVENT_BUS = "arn:aws:events:*:*:event-bus/default"
 # Disabling the SCP policy type (a delegated administrator for policy management may, from a
@@ -317,6 +323,15 @@ def root_lockdown_statements() -> list[Document]:
             # their task policies already confine to the root user's own credentials.
             "Null": {"aws:AssumedRoot": "true"},
         },
+    }, {
+        # Root's own keys and certificates have no user ARN: on a user's, the deletes are a
+        # lock-out of that user's automation, not a recovery (an AssumeRoot session's task
+        # policies never reach a user either).
+        "Sid": "DenyRootDeletingUsersCredentials",
+        "Effect": "Deny",
+        "Action": list(ROOT_CREDENTIAL_DELETES),
+        "Resource": ANY_IAM_USER,
+        "Condition": {"ArnLike": {"aws:PrincipalArn": ROOT_USER_ARN}},
     }]  # fmt: skip
 
 
@@ -582,6 +597,16 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
             "Action": list(ACCOUNT_SWITCHES),
             "Resource": "*",
             "Condition": exempt,
+        },
+        {
+            # From a covered account that is Identity Center's delegated administrator: removing
+            # a user's MFA device, resetting a password or loosening the MFA settings is the
+            # Identity Center form of what the device and contact guards deny in IAM.
+            "Sid": "DenyIdentityCenterMfaChanges",
+            "Effect": "Deny",
+            "Action": list(IDENTITY_CENTER_MFA_CHANGES),
+            "Resource": "*",
+            "Condition": _unless((*exemptions.guardrail_admins, *exemptions.admins)),
         },
         {
             "Sid": "DenyDefaultBusAndPolicyTypeChanges",

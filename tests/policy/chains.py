@@ -421,6 +421,9 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                             f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}")  # fmt: skip
     delegated = _session(_role("Admin", account=DELEGATED_ADMIN, in_target_ou=True))
     developer = _session(_role("Developer"))
+    sec_engineer = replace(_session(_role("x", account=sec)), name="security-engineer",
+                           arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
+                           f"AWSReservedSSO_SecurityEngineer_{SSO_SUFFIX}")  # fmt: skip
     lookalike = replace(_session(_role("x")), name="lookalike-permission-set",
                         arn=f"{ARN}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
                         f"AWSReservedSSO_AdministratorAccess_x_{SSO_SUFFIX}")  # fmt: skip
@@ -598,6 +601,20 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   "a permission set AdministratorAccess_x; its role removes a user's device.",
                   lookalike, Request("iam:DeactivateMFADevice", f"{ARN}:user/bob"),
                   "the victim's device is gone"),
+        Chain("identity-center-plane-from-its-delegated-administrator", "From a covered "
+              "account that administers Identity Center, a permission set of no exemption "
+              "removes a user's MFA device, resets the password, then lets passwords alone in.", (
+            Step(sec_engineer, Request("sso-directory:DeleteMfaDeviceForUser", account=sec),
+                 "the victim's device is gone"),
+            Step(sec_engineer, Request("sso-directory:UpdatePassword", account=sec),
+                 "the victim's password is known"),
+            Step(sec_engineer, Request("sso:PutMfaDeviceManagementForDirectory", account=sec),
+                 "MFA no longer asked"),
+        ), stopped_at=0),
+        _one_step("root-deletes-users-keys", "Root, in with alternative factors (a stolen "
+                  "mailbox), deletes the access keys of the account's automation users.",
+                  Principal("root[alternative-factors]", f"{ARN}:root", "root", mfa=None),
+                  Request("iam:DeleteAccessKey", f"{ARN}:user/ci-bot"), "the pipelines stop"),
         _one_step("permission-set-named-like-the-role-prefix", "An Identity Center "
                   "administrator names a permission set AWSReservedSSO_AdministratorAccess: its "
                   "role, AWSReservedSSO_AWSReservedSSO_AdministratorAccess_<suffix>, ends like "
@@ -695,11 +712,18 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                  Request("iam:DeleteAccessKey", "*"), "root's access key removed"),
             Step(_console(_user("alice")), Request("iam:GetMFADevice", f"{ARN}:user/alice"),
                  "the new security key"),
+            Step(_mfa_session(_user("alice")), Request("iam:DeleteAccessKey", f"{ARN}:user/alice"),
+                 "a user retires its own old access key"),
             Step(replace(_session(_role("x", account=sec)), name="security-sso-admin",
                          arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
                          f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}"),
                  Request("sts:AssumeRoot", f"arn:aws:iam::{sec}:root", account=sec),
                  "an admin takes a member's root session to replace its lost device"),
+            Step(replace(_session(_role("x", account=sec)), name="security-sso-admin",
+                         arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
+                         f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}"),
+                 Request("sso-directory:DeleteMfaDeviceForUser", account=sec),
+                 "an admin removes an Identity Center user's lost device"),
         ), None),
         Chain("security-admins-still-read", "The security account's admins read the alert "
               "path.", (
