@@ -96,6 +96,10 @@ def test_samples_are_real_shaped() -> None:
         event = _load(path)
         assert envelope <= set(event), path.name
         detail = event["detail"]
+        if event["detail-type"] == catalog.SIGN_IN_ANOMALY:
+            # AWS documents the envelope of this event, not its detail: the samples carry none.
+            assert detail == {}, path.name
+            continue
         if event["detail-type"] == catalog.CONFIG_COMPLIANCE_CHANGE:
             assert {"configRuleName", "newEvaluationResult", "messageType"} <= set(detail)
             continue
@@ -215,7 +219,7 @@ def test_catalog_entries_are_complete() -> None:
         assert len(entry.title) <= 70, entry.id  # leaves room for severity and account id
         assert entry.why
         assert entry.what_to_do
-        assert entry.shows, entry.id
+        assert entry.shows or entry.raw_detail, entry.id
         assert entry.severity in catalog.Severity
 
 
