@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from constructs_lib.alerting.runtime import correlation
+from constructs_lib.alerting.runtime import catalog, correlation
 from constructs_lib.alerting.runtime import handler as notifier
 from constructs_lib.heartbeats.runtime import monitor
 
@@ -145,7 +145,7 @@ def test_the_message_says_what_the_state_knows(aws: dict[str, Any]) -> None:
     for n in range(1, correlation.FAILURE_THRESHOLD):
         _handle(_event(FAILED, 200 + n))
     event = _event(FAILED, 299)
-    decision = correlation.decide(correlation.REPEATED_FAILURES, event, aws["dynamodb"], TABLE,
+    decision = correlation.decide(catalog.REPEATED_FAILURES, event, aws["dynamodb"], TABLE,
                                   datetime.now(UTC))  # fmt: skip
     assert decision.publish
     body = notifier.with_note(notifier.build_message(event), decision.note).body
@@ -194,7 +194,7 @@ def test_a_partial_record_still_alerts_every_time(aws: dict[str, Any], change: A
         assert "alert" in _handle(event)
     partial = _event(NO_MFA, 42)
     change(partial["detail"])
-    note = correlation.decide(correlation.ONCE_PER_USER_PER_DAY, partial, aws["dynamodb"], TABLE,
+    note = correlation.decide(catalog.ONCE_PER_USER_PER_DAY, partial, aws["dynamodb"], TABLE,
                               datetime.now(UTC)).note  # fmt: skip
     assert note == "The record names no user: alerted without the per-user limit."
 
