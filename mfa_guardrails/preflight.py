@@ -65,7 +65,8 @@ SCP_OWNERS: tuple[tuple[Callable[[str], bool], str], ...] = (
 
 @dataclass(frozen=True)
 class Check:
-    """One pre-flight result. ``status`` is ``ok``, ``fail`` or ``info``."""
+    """One pre-flight result. ``status`` is ``ok``, ``fail``, ``warn`` (works, but something
+    breaks later: the exit code stays 0) or ``info``."""
 
     status: str
     check: str
@@ -385,6 +386,68 @@ def check_chatbot(config: GuardrailsConfig, sessions: Sessions) -> Iterator[Chec
                     "Slack, and allow the workspace")  # fmt: skip
 
 
+# Control Tower's "Disallow actions as a root user" control. Enabled without its ExemptAssumeRoot
+# parameter it also denies sts:AssumeRoot sessions, the recovery path of member roots under
+# centralized root access, in every account of the OU (Control Catalog API reference,
+# ControlParameter: https://docs.aws.amazon.com/controlcatalog/latest/APIReference/API_ControlParameter.html;
+# Control Tower, "Controls with parameters":
+# https://docs.aws.amazon.com/controltower/latest/controlreference/control-parameter-concepts.html).
+RESTRICT_ROOT_CONTROL = "AWS-GR_RESTRICT_ROOT_USER"
+EXEMPT_ASSUME_ROOT = "ExemptAssumeRoot"
+
+
+def _exempts_assume_root(parameters: Sequence[Any]) -> bool:
+    """The parameter is present (its documented meaning) and not set to false."""
+    return any(
+        isinstance(parameter, dict) and parameter.get("key") == EXEMPT_ASSUME_ROOT
+        and parameter.get("value") not in (False, "false", "False")
+        for parameter in parameters
+    )  # fmt: skip
+
+
+def check_control_tower(config: GuardrailsConfig, sessions: Sessions) -> Iterator[Check]:
+    """Where Control Tower enabled AWS-GR_RESTRICT_ROOT_USER without ExemptAssumeRoot (read in
+    the home region, where a landing zone's controls are managed): a warning with the update
+    that keeps the control's other parameters."""
+    region = config.home_region
+    controltower = sessions.client("controltower", region)
+    try:
+        enabled = [
+            control
+            for page in controltower.get_paginator("list_enabled_controls").paginate()
+            for control in page.get("enabledControls", [])
+        ]
+    except Exception as error:
+        if _error_code(error) != "ResourceNotFoundException":
+            raise
+        yield Check("info", "control-tower", region, "no Control Tower landing zone here")
+        return
+    suffix = f"/{RESTRICT_ROOT_CONTROL}"
+    found = [c for c in enabled if str(c.get("controlIdentifier", "")).endswith(suffix)]
+    if not found:
+        yield Check("ok", "control-tower", region,
+                    f"{RESTRICT_ROOT_CONTROL} is not enabled on any OU: AssumeRoot is not denied "
+                    "by Control Tower")  # fmt: skip
+    for control in found:
+        arn = str(control.get("arn", ""))
+        target = str(control.get("targetIdentifier", "")) or arn
+        details = controltower.get_enabled_control(enabledControlIdentifier=arn)
+        parameters = details.get("enabledControlDetails", {}).get("parameters", []) or []
+        if _exempts_assume_root(parameters):
+            detail = f"{RESTRICT_ROOT_CONTROL} exempts AssumeRoot ({EXEMPT_ASSUME_ROOT})"
+            yield Check("ok", "control-tower", target, detail)
+            continue
+        kept = [p for p in parameters if isinstance(p, dict) and p.get("key") != EXEMPT_ASSUME_ROOT]
+        wanted = json.dumps([*kept, {"key": EXEMPT_ASSUME_ROOT, "value": True}],
+                            separators=(",", ":"))  # fmt: skip
+        yield Check("warn", "control-tower", target,
+                    f"{RESTRICT_ROOT_CONTROL} is enabled without {EXEMPT_ASSUME_ROOT}: it denies "
+                    "sts:AssumeRoot sessions (deleting or restoring a member's root credentials, "
+                    "the recovery path of centralized root access) in every account of this OU",
+                    f"aws controltower update-enabled-control --region {region} "
+                    f"--enabled-control-identifier {arn} --parameters '{wanted}'")  # fmt: skip
+
+
 def _guarded(name: str, checks: Iterator[Check]) -> list[Check]:
     """A group's checks; a call it was denied (or that failed) ends the group with a finding."""
     found: list[Check] = []
@@ -394,8 +457,9 @@ def _guarded(name: str, checks: Iterator[Check]) -> list[Check]:
         found.append(Check("fail", name, "(this group)",
                            f"could not be checked ({_error_code(error) or type(error).__name__}: "
                            f"{error})",
-                           "run with credentials that may read Organizations, SSM and STS in the "
-                           "deploying account (read-only, e.g. ReadOnlyAccess)"))  # fmt: skip
+                           "run with credentials that may read Organizations, SSM, STS and "
+                           "Control Tower in the deploying account (read-only, e.g. "
+                           "ReadOnlyAccess)"))  # fmt: skip
     return found
 
 
@@ -404,6 +468,7 @@ def run_checks(config: GuardrailsConfig, sessions: Sessions) -> list[Check]:
     checks = _guarded("bootstrap", check_bootstrap(config, sessions))
     if config.topology is Topology.ORGANIZATION:
         checks += _guarded("organization", check_organization(config, sessions))
+        checks += _guarded("control-tower", check_control_tower(config, sessions))
     checks += _guarded("chatbot", check_chatbot(config, sessions))
     return checks
 

@@ -9,11 +9,18 @@ from constructs import Construct
 
 from constructs_lib.alerting import Alerting, AlertingProps
 from constructs_lib.alerting.construct import EVENTS_REGION
-from constructs_lib.alerting.runtime.catalog import entries
+from constructs_lib.alerting.runtime.catalog import Entry, entries
 from constructs_lib.heartbeats import HeartbeatMonitor, HeartbeatMonitorProps
 from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.regional_forwarding import RegionalForwarding, RegionalForwardingProps
 from mfa_guardrails.config import GuardrailsConfig
+
+
+def deployed_entries(config: GuardrailsConfig) -> tuple[Entry, ...]:
+    """The catalog entries a configuration deploys (one mapping for rules and forwarding)."""
+    return entries(other_owners_config_rules=config.other_owners_config_rules,
+                   exempt_names=config.exempt_names,
+                   require_hardware_root_mfa=config.require_hardware_root_mfa)  # fmt: skip
 
 
 def forwarded_patterns(config: GuardrailsConfig) -> dict[str, dict[str, Any]]:
@@ -21,8 +28,7 @@ def forwarded_patterns(config: GuardrailsConfig) -> dict[str, dict[str, Any]]:
     its topics and key, which are watched where they live."""
     return {
         entry.id: entry.pattern()
-        for entry in entries(other_owners_config_rules=config.other_owners_config_rules,
-                             exempt_names=config.exempt_names)
+        for entry in deployed_entries(config)
         if not entry.alerting_account_only
     }
 
@@ -34,8 +40,7 @@ def alerting_props(config: GuardrailsConfig, **overrides: Any) -> AlertingProps:
         operations_emails=config.operations_emails or None,
         slack_workspace_id=config.slack_workspace_id,
         slack_channel_id=config.slack_channel_id,
-        entries=entries(other_owners_config_rules=config.other_owners_config_rules,
-                        exempt_names=config.exempt_names),
+        entries=deployed_entries(config),
         **overrides,
     )
 

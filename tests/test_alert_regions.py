@@ -145,3 +145,18 @@ def test_iam_user_sign_ins_are_caught_in_every_sign_in_endpoint_region(
     for region in sorted(SIGN_IN_ENDPOINT_REGIONS | set(deployment.forward_regions)):
         event["region"] = event["detail"]["awsRegion"] = region
         assert deployment.alerts(event) == ["iam-user-signin-no-mfa"], region
+
+
+@pytest.mark.parametrize("topology", ["single", "organization"])
+def test_another_owners_hardware_root_finding_is_quiet_unless_required(
+    topology: str, request: pytest.FixtureRequest
+) -> None:
+    """Neither example requires hardware root MFA: Security Hub's hardware rule finding root on
+    a virtual device reaches no rule; its root-MFA rule still alerts (synthesized topology)."""
+    deployment: Deployment = request.getfixturevalue(topology)
+    config = request.getfixturevalue(f"{'default' if topology == 'single' else 'org'}_synth").config
+    assert not config.require_hardware_root_mfa
+    event = json.loads((SAMPLES / "config-rule-noncompliant--security-hub.json").read_text())
+    assert deployment.alerts(event) == ["config-rule-noncompliant"]
+    event["detail"]["configRuleName"] = "securityhub-root-account-hardware-mfa-enabled-5d7e1c"
+    assert deployment.alerts(event) == []

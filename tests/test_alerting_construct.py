@@ -186,6 +186,7 @@ def test_notifier_asset_is_the_runtime_folder_and_phonenumbers(
     assert sorted(path.name for path in asset.iterdir()) == [
         "__init__.py",
         "catalog.py",
+        "correlation.py",
         "handler.py",
         "phone.py",
         "phonenumbers",

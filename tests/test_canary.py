@@ -101,7 +101,9 @@ def test_the_notifier_records_heartbeats_where_the_monitor_reads_them(
         variables, _ = _monitor(template)
         assert {"HEARTBEAT_TABLE", "OPERATIONS_TOPIC_ARN"} <= set(variables)
         assert variables["SILENCE_AFTER_SECONDS"] == str(2 * 3600 + 15 * 60)
-        # The notifier may only write heartbeats; only the monitor scans them.
+        # The notifier writes heartbeats and its sign-in state (conditional updates, reads of its
+        # own items); only the monitor scans. The state expires through the table's TTL.
+        assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
         grants = {
             action
             for policy in resources_of(template, "AWS::IAM::Policy").values()
@@ -110,7 +112,8 @@ def test_the_notifier_records_heartbeats_where_the_monitor_reads_them(
                            else statement["Action"])
             if action.startswith("dynamodb:")
         }
-        assert grants == {"dynamodb:PutItem", "dynamodb:Scan"}
+        assert grants == {"dynamodb:PutItem", "dynamodb:Scan", "dynamodb:UpdateItem",
+                          "dynamodb:GetItem"}  # fmt: skip
 
 
 def test_the_monitor_expects_the_right_accounts(

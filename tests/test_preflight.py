@@ -66,15 +66,24 @@ class MotoSessions(Boto3Sessions):
     """The real pre-flight sessions over moto; AWS Chatbot through a stub; optionally an account
     whose lookup role does not trust the caller."""
 
-    def __init__(self, organization: Organization, untrusting: str | None = None) -> None:
+    def __init__(
+        self,
+        organization: Organization,
+        untrusting: str | None = None,
+        controls: dict[str, tuple[str, list[dict[str, Any]]]] | None = None,
+    ) -> None:
         super().__init__(SESSION)
         self.organization = organization
         self.untrusting = untrusting
+        # Control Tower (which moto lacks) through a stub: enabled control ARN -> parameters.
+        self.controls = controls or {}
 
     def client(self, service: str, region: str, account: str | None = None) -> Any:
         if account is not None and account == self.untrusting:
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not trusted"}},
                               "AssumeRole")  # fmt: skip
+        if service == "controltower":
+            return _control_tower(region, self.controls)
         if service != "chatbot":
             return super().client(service, region, account)
         chatbot = SESSION.client("chatbot", region_name=region)
@@ -86,6 +95,37 @@ class MotoSessions(Boto3Sessions):
         stub.add_response("describe_slack_workspaces", {"SlackWorkspaces": workspaces})
         stub.activate()
         return chatbot
+
+
+RESTRICT_ROOT = "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER"
+OTHER_CONTROL = "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS"
+
+
+def _enabled(n: int) -> str:
+    return f"arn:aws:controltower:eu-west-1:111122223333:enabledcontrol/{n:012d}"
+
+
+def _control_tower(region: str, controls: dict[str, tuple[str, list[dict[str, Any]]]]) -> Any:
+    """A stubbed Control Tower: the enabled controls (enabled-control ARN -> control identifier
+    and parameters) in one page, then GetEnabledControl of each restrict-root control, in
+    order; the stub fails on any other call."""
+    client = SESSION.client("controltower", region_name=region)
+    stub = Stubber(client)
+    summaries = [
+        {"arn": arn, "controlIdentifier": control,
+         "targetIdentifier": f"arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-{n:08d}"}
+        for n, (arn, (control, _)) in enumerate(controls.items())
+    ]  # fmt: skip
+    stub.add_response("list_enabled_controls", {"enabledControls": summaries})
+    for summary, (control, parameters) in zip(summaries, controls.values(), strict=True):
+        if control == RESTRICT_ROOT:
+            stub.add_response(
+                "get_enabled_control",
+                {"enabledControlDetails": {**summary, "parameters": parameters}},
+                {"enabledControlIdentifier": summary["arn"]},
+            )
+    stub.activate()
+    return client
 
 
 def _bootstrap(region: str, version: str = "27", credentials: Any = None) -> None:
@@ -151,7 +191,7 @@ def test_a_ready_organization_passes_every_check(organization: Organization) -> 
     assert failed(checks) == {}
     assert {c.check for c in checks} == {
         "bootstrap", "organization", "trusted-access", "delegated-admin", "security-ou",
-        "delegated-admins", "scp-slots", "chatbot",
+        "delegated-admins", "scp-slots", "control-tower", "chatbot",
     }  # fmt: skip
     (listed,) = [c for c in checks if c.check == "delegated-admins"]
     assert listed.subject == organization.security
@@ -298,3 +338,70 @@ def test_a_security_account_outside_its_declared_ou_fails(organization: Organiza
     assert f"not in {elsewhere} as security-account-ou-id says" in check.detail
     assert check.fix.startswith(f"set security-account-ou-id to {organization.ou_id}")
 
+
+
+def test_control_towers_root_control_without_exempt_assume_root_is_a_warning_with_its_fix(
+    organization: Organization,
+) -> None:
+    """AWS-GR_RESTRICT_ROOT_USER without ExemptAssumeRoot denies sts:AssumeRoot in its OU: a
+    warning (the deploy works, recovery would not) whose fix keeps the other parameters."""
+    exempted: list[dict[str, Any]] = [{"key": "ExemptAssumeRoot", "value": True}]
+    others: list[dict[str, Any]] = [
+        {"key": "ExemptedPrincipalArns", "value": ["arn:aws:iam::*:role/BreakGlassAdmin"]}
+    ]
+    controls: dict[str, tuple[str, list[dict[str, Any]]]] = {
+        _enabled(1): (RESTRICT_ROOT, exempted),
+        _enabled(2): (RESTRICT_ROOT, others),
+        _enabled(3): (OTHER_CONTROL, []),  # another control's parameters are not read
+        _enabled(4): (RESTRICT_ROOT, [{"key": "ExemptAssumeRoot", "value": False}]),
+    }
+    checks = run_checks(organization.config(), MotoSessions(organization, controls=controls))
+    tower = [c for c in checks if c.check == "control-tower"]
+    assert [c.status for c in tower] == ["ok", "warn", "warn"]
+    assert failed(checks) == {}  # a warning does not fail the pre-flight
+    assert tower[0].subject.endswith("ou-ab12-00000000")
+    assert "denies sts:AssumeRoot sessions" in tower[1].detail
+    assert tower[1].fix == (
+        f"aws controltower update-enabled-control --region {HOME} --enabled-control-identifier "
+        f"{_enabled(2)} --parameters '[{{\"key\":\"ExemptedPrincipalArns\",\"value\":"
+        f"[\"arn:aws:iam::*:role/BreakGlassAdmin\"]}},{{\"key\":\"ExemptAssumeRoot\","
+        f"\"value\":true}}]'"
+    )
+    assert '[{"key":"ExemptAssumeRoot","value":true}]' in tower[2].fix
+    rendered = preflight.render(checks)
+    assert "[warn] control-tower" in rendered
+    assert rendered.endswith("pre-flight: ready to deploy")
+
+
+def test_no_landing_zone_and_no_root_control_are_said_so(organization: Organization) -> None:
+    checks = run_checks(organization.config(), MotoSessions(organization))
+    (tower,) = [c for c in checks if c.check == "control-tower"]
+    assert (tower.status, tower.subject) == ("ok", HOME)
+    assert "not enabled on any OU" in tower.detail
+
+    class NoLandingZone(MotoSessions):
+        def client(self, service: str, region: str, account: str | None = None) -> Any:
+            if service != "controltower":
+                return super().client(service, region, account)
+            client = SESSION.client("controltower", region_name=region)
+            stub = Stubber(client)
+            stub.add_client_error("list_enabled_controls", "ResourceNotFoundException")
+            stub.activate()
+            return client
+
+    checks = run_checks(organization.config(), NoLandingZone(organization))
+    (tower,) = [c for c in checks if c.check == "control-tower"]
+    assert (tower.status, tower.detail) == ("info", "no Control Tower landing zone here")
+
+    class Denied(MotoSessions):
+        def client(self, service: str, region: str, account: str | None = None) -> Any:
+            if service != "controltower":
+                return super().client(service, region, account)
+            client = SESSION.client("controltower", region_name=region)
+            stub = Stubber(client)
+            stub.add_client_error("list_enabled_controls", "AccessDeniedException")
+            stub.activate()
+            return client
+
+    denied = failed(run_checks(organization.config(), Denied(organization)))
+    assert "AccessDeniedException" in denied["control-tower"].detail

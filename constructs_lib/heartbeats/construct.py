@@ -25,6 +25,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib.alerting.runtime.correlation import TTL_ATTRIBUTE
 from constructs_lib.canary.construct import CANARY_INTERVAL
 from constructs_lib.heartbeats.runtime.monitor import NAMESPACE, SILENT_METRIC
 from constructs_lib.lambda_dependencies import depend_on_role_policy_only
@@ -80,9 +81,14 @@ class HeartbeatMonitor(Construct):
             ),
             # Last-seen times only: rebuilt by the next heartbeats, nothing to keep.
             removal_policy=RemovalPolicy.DESTROY,
+            # The notifier's sign-in correlation items expire (heartbeats carry no such field).
+            time_to_live_attribute=TTL_ATTRIBUTE,
         )
         props.notifier.add_environment("HEARTBEAT_TABLE", self.table.table_name)
-        self.table.grant(props.notifier, "dynamodb:PutItem")
+        # PutItem: heartbeats; UpdateItem and GetItem: the Identity Center sign-in state
+        # (alerting/runtime/correlation.py), conditional writes on its own "#…" keys.
+        self.table.grant(props.notifier, "dynamodb:PutItem", "dynamodb:UpdateItem",
+                         "dynamodb:GetItem")  # fmt: skip
         self.function = self._monitor(props)
         self.rule = events.Rule(
             self,

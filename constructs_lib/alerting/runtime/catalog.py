@@ -49,15 +49,21 @@ CONFIG_RULE_OWNERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _names_by(template: str) -> tuple[str, ...]:
+HARDWARE_ROOT_RULE = "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED"
+"""Root with a virtual device is NON_COMPLIANT here: a finding only where hardware is required."""
+
+
+def _names_by(template: str, rules: tuple[str, ...] = MFA_MANAGED_RULES) -> tuple[str, ...]:
     """One owner's name pattern for each MFA managed rule."""
     return tuple(template.format(rule=rule, kebab=rule.lower().replace("_", "-"))
-                 for rule in MFA_MANAGED_RULES)  # fmt: skip
+                 for rule in rules)  # fmt: skip
 
 
-def other_owners_rule_names() -> tuple[str, ...]:
-    """Wildcard patterns of the MFA managed rules as other owners name them."""
-    return tuple(name for _, template in CONFIG_RULE_OWNERS for name in _names_by(template))
+def other_owners_rule_names(*, hardware: bool = True) -> tuple[str, ...]:
+    """Wildcard patterns of the MFA managed rules as other owners name them (``hardware``
+    False: without ROOT_ACCOUNT_HARDWARE_MFA_ENABLED)."""
+    rules = tuple(rule for rule in MFA_MANAGED_RULES if hardware or rule != HARDWARE_ROOT_RULE)
+    return tuple(name for _, template in CONFIG_RULE_OWNERS for name in _names_by(template, rules))
 
 
 def config_rule_owner(name: str) -> str:
@@ -78,9 +84,20 @@ class Lands(StrEnum):
     CALLER_REGION = "caller's region"  # STS AssumeRoot: the region of the STS endpoint called
     IDENTITY_CENTER = "Identity Center region"  # the instance's home region
     RESOURCE_REGION = "resource's region"  # trails, recorders, rules, the notifier: where they are
+    # AWS Sign-In's own anomaly events: the EventBridge reference names no region, so they are
+    # watched in us-east-1 and forwarded from every watched region.
+    UNDOCUMENTED = "not documented: us-east-1 and every watched region"
 
 
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
+# Events CloudTrail records with eventType AwsServiceEvent (Identity Center sign-in steps) reach
+# EventBridge with this detail-type (EventBridge user guide, "AWS service events delivered via
+# AWS CloudTrail": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
+CLOUDTRAIL_SERVICE_EVENT = "AWS Service Event via CloudTrail"
+# Sent by AWS Sign-In directly to EventBridge, durable delivery, not through CloudTrail
+# (EventBridge events reference, "AWS Sign-In events":
+# https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-signin.html).
+SIGN_IN_ANOMALY = "Sign-in Anomaly Alert"
 CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
 CONFIG_COMPLIANCE_CHANGE = "Config Rules Compliance Change"
 
@@ -218,6 +235,26 @@ class AnythingButOrAbsent(NamedTuple):
         return f"{_field_name(self.path)} absent or not {_or(self.values)}"
 
 
+class EqualsOrAbsent(NamedTuple):
+    """The field is absent or one of ``values`` (a ``$or`` like :class:`AnythingButOrAbsent`):
+    a record missing the field is "not proven otherwise", so it still matches."""
+
+    path: tuple[str, ...]
+    values: tuple[str, ...]
+
+    def filters(self) -> list[Any]:
+        raise TypeError("EqualsOrAbsent is written as a $or by Entry.pattern()")
+
+    def alternatives(self) -> list[dict[str, Any]]:
+        return [_nested(self.path, list(self.values)), _nested(self.path, [{"exists": False}])]
+
+    def test(self, value: Any) -> bool:
+        return value is MISSING or Equals(self.path, self.values).test(value)
+
+    def describe(self) -> str:
+        return f"{_field_name(self.path)} absent or {_or(self.values)}"
+
+
 class EqualsIgnoreCase(NamedTuple):
     """The field is one of ``values`` ignoring case (EventBridge ``equals-ignore-case``), as IAM
     compares the names of users and roles."""
@@ -271,7 +308,8 @@ def _nested(path: tuple[str, ...], leaf: Any) -> dict[str, Any]:
 
 
 Condition = (
-    Equals | AnythingBut | Prefix | Absent | AnythingButOrAbsent | Wildcard | EqualsIgnoreCase
+    Equals | AnythingBut | Prefix | Absent | AnythingButOrAbsent | EqualsOrAbsent | Wildcard
+    | EqualsIgnoreCase
 )
 
 Shown = tuple[str, tuple[str, ...]]
@@ -326,6 +364,11 @@ class Entry(NamedTuple):
     also_from: tuple[tuple[str, str], ...] = ()  # (EventBridge source, eventSource)
     # The canary's own event: recorded as proof the path works, never published to humans.
     heartbeat: bool = False
+    # State the notifier keeps before alerting (runtime/correlation.py): ONCE_PER_USER_PER_DAY
+    # or REPEATED_FAILURES; "" alerts on every event.
+    correlate: str = ""
+    # The detail's fields are not documented: the message carries the whole detail, raw.
+    raw_detail: bool = False
 
     def conditions(self) -> tuple[Condition, ...]:
         """Every condition of the pattern: source, detail-type, event source and names, match."""
@@ -344,7 +387,7 @@ class Entry(NamedTuple):
         """The EventBridge event pattern of this entry, as JSON-ready data."""
         pattern: dict[str, Any] = {}
         for condition in self.conditions():
-            if isinstance(condition, AnythingButOrAbsent):
+            if isinstance(condition, AnythingButOrAbsent | EqualsOrAbsent):
                 assert "$or" not in pattern, f"{self.id}: one absent-or condition per entry"
                 pattern["$or"] = condition.alternatives()
                 continue
@@ -364,6 +407,8 @@ class Entry(NamedTuple):
     def describe_match(self) -> str:
         """The match in words, for the README table."""
         parts = [f"`{self.source}`"]
+        if self.detail_type not in (CLOUDTRAIL_API_CALL, CONSOLE_SIGN_IN, CONFIG_COMPLIANCE_CHANGE):
+            parts.append(f"`{self.detail_type}`")
         if self.event_names:
             parts.append(_or(self.event_names))
         parts += [condition.describe() for condition in self.match]
@@ -489,6 +534,34 @@ _CONFIG: tuple[Shown, ...] = (
     ("compliance", ("newEvaluationResult", "complianceType")),
     ("was", ("oldEvaluationResult", "complianceType")),
     ("annotation", ("newEvaluationResult", "annotation")),
+)
+
+ONCE_PER_USER_PER_DAY = "once-per-user-per-day"
+"""Correlation: the first matching event of a user on a UTC day alerts, the rest are recorded."""
+REPEATED_FAILURES = "repeated-failures"
+"""Correlation: alert once a user's failures in one UTC hour reach the threshold."""
+
+# Identity Center sign-in, as CloudTrail records it ("Understanding IAM Identity Center sign-in
+# events": https://docs.aws.amazon.com/singlesignon/latest/userguide/understanding-sign-in-events.html):
+# CredentialChallenge and CredentialVerification per factor, then UserAuthentication once every
+# challenge passed, all AwsServiceEvent records of signin.amazonaws.com tied by
+# additionalEventData.AuthWorkflowID. UserAuthentication's CredentialType lists every factor
+# verified, comma-separated ("PASSWORD", "PASSWORD,TOTP", "EXTERNAL_IDP"; possible values
+# PASSWORD, TOTP, WEBAUTHN, EXTERNAL_IDP, RESYNC_TOTP); serviceEventDetails holds the result.
+_SSO_SIGN_IN: _Origin = {
+    "source": "aws.signin",
+    "detail_type": CLOUDTRAIL_SERVICE_EVENT,
+    "event_source": "signin.amazonaws.com",
+}
+_CREDENTIAL_TYPE = ("detail", "additionalEventData", "CredentialType")
+SECOND_FACTORS = ("TOTP", "WEBAUTHN", "RESYNC_TOTP")
+"""The documented CredentialType values of a second factor (EXTERNAL_IDP: the IdP's business)."""
+_SSO_SIGN_IN_SHOWS: tuple[Shown, ...] = (
+    ("user name", ("userIdentity", "userName")),
+    ("Identity Center user id", ("userIdentity", "onBehalfOf", "userId")),
+    ("factors verified", ("additionalEventData", "CredentialType")),
+    ("MFA device enrolment required", ("additionalEventData", "DeviceEnrollmentRequired")),
+    ("sign-in workflow", ("additionalEventData", "AuthWorkflowID")),
 )
 
 _STOLEN_USER = (
@@ -698,6 +771,21 @@ ENTRIES: tuple[Entry, ...] = (
         "identity in CloudTrail by the event id; treat it as a root sign-in until proven "
         "otherwise.",
     ),
+    Entry(
+        id="signin-anomaly",
+        source="aws.signin",
+        detail_type=SIGN_IN_ANOMALY,
+        raw_detail=True,
+        lands=Lands.UNDOCUMENTED,
+        severity=Severity.HIGH,
+        title="AWS Sign-In reported a sign-in anomaly",
+        why="AWS Sign-In itself judged a sign-in unusual and sent this event straight to "
+        "EventBridge (not through CloudTrail). AWS documents its name, source and durable "
+        "delivery, not its fields: the whole detail is below, as AWS sent it.",
+        what_to_do="Read the detail for the identity, address and time; find the sign-in in "
+        "CloudTrail (ConsoleLogin or UserAuthentication around that time) and confirm it with "
+        "its owner. If nobody recognises it, treat the password as stolen and check MFA.",
+    ),
     # --- Account contacts --------------------------------------------------------------------
     Entry(
         id="contact-information-changed",
@@ -897,6 +985,49 @@ ENTRIES: tuple[Entry, ...] = (
         what_to_do="Check the group's assignments and the change against a ticket; remove a "
         "member nobody asked for, restore a changed e-mail and treat the caller's credentials as "
         "stolen.",
+    ),
+    Entry(
+        id="identity-center-signin-no-mfa",
+        **_SSO_SIGN_IN,
+        event_names=("UserAuthentication",),
+        # Exactly "PASSWORD": no second factor was verified. Absent: a record that does not say
+        # which factors passed still alerts. "EXTERNAL_IDP" (MFA, if any, at the IdP) and any
+        # list with a second factor do not match.
+        match=(EqualsOrAbsent(_CREDENTIAL_TYPE, ("PASSWORD",)),),
+        shows=_SSO_SIGN_IN_SHOWS,
+        lands=Lands.IDENTITY_CENTER,
+        correlate=ONCE_PER_USER_PER_DAY,
+        severity=Severity.HIGH,
+        title="Identity Center user signed in with a password alone",
+        why="The sign-in completed without a second factor: the instance's MFA setting lets "
+        "passwords alone in (or only asks on a context change), or the user was made to enrol "
+        "a device at this sign-in. Whoever holds the password reaches every account the user "
+        "does. Sent once per user and UTC day; later sign-ins that day are only recorded.",
+        what_to_do="Open Identity Center, Settings, Authentication: require MFA every time "
+        "(never 'only when context changes' or 'none'). Confirm the sign-in with the user; if "
+        "it was not them, reset their password and delete devices they do not recognise.",
+    ),
+    Entry(
+        id="identity-center-mfa-failures",
+        **_SSO_SIGN_IN,
+        event_names=("CredentialVerification",),
+        match=(
+            Equals(("detail", "serviceEventDetails", "CredentialVerification"), ("Failure",)),
+            Equals(_CREDENTIAL_TYPE, SECOND_FACTORS),
+        ),
+        shows=(*_SSO_SIGN_IN_SHOWS,
+               ("result", ("serviceEventDetails", "CredentialVerification"))),
+        lands=Lands.IDENTITY_CENTER,
+        correlate=REPEATED_FAILURES,
+        severity=Severity.HIGH,
+        title="Repeated failed MFA codes for an Identity Center user",
+        why="A second factor is asked for only after the password passed: repeated failures "
+        "mean someone holds the user's password and is trying codes or a device they do not "
+        "have (or the user's authenticator drifted). Alerted once when a user reaches 3 "
+        "failures in one UTC hour.",
+        what_to_do="Ask the user whether it was them. If not, reset their password now, review "
+        "their registered devices and the source addresses above, and look for "
+        "identity-center-signin-no-mfa alerts for the same user.",
     ),
     # --- Centralized root access -------------------------------------------------------------
     Entry(
@@ -1320,16 +1451,25 @@ def exempt_names_of(deployed: tuple[Entry, ...]) -> tuple[str, ...]:
 
 
 def entries(
-    *, other_owners_config_rules: bool = True, exempt_names: tuple[str, ...] = ()
+    *,
+    other_owners_config_rules: bool = True,
+    exempt_names: tuple[str, ...] = (),
+    require_hardware_root_mfa: bool = True,
 ) -> tuple[Entry, ...]:
     """The catalog as deployed: with ``other_owners_config_rules`` False, the Config entries
     watch this product's own rules only (the notifier always classifies with the full catalog,
-    a superset, so a narrowed rule's events are still worded right); ``exempt_names`` adds the
+    a superset, so a narrowed rule's events are still worded right); with
+    ``require_hardware_root_mfa`` False, another owner's ROOT_ACCOUNT_HARDWARE_MFA_ENABLED turning
+    NON_COMPLIANT (root uses a virtual device) is not an alert; ``exempt_names`` adds the
     entries about identities created with an exempt name."""
     extra = exempt_name_entries(exempt_names)
-    if other_owners_config_rules:
+    path = ("detail", "configRuleName")
+    if not other_owners_config_rules:
+        own: Condition = Prefix(path, CONFIG_RULE_PREFIX)
+    elif not require_hardware_root_mfa:
+        own = Wildcard(path, (f"{CONFIG_RULE_PREFIX}*", *other_owners_rule_names(hardware=False)))
+    else:
         return (*ENTRIES, *extra)
-    own = Prefix(("detail", "configRuleName"), CONFIG_RULE_PREFIX)
     return (*(
         entry._replace(match=tuple(
             own if condition.path == own.path else condition for condition in entry.match

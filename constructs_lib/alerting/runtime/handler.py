@@ -45,6 +45,7 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         exempt_name_entries,
         matches,
     )
+    from .correlation import Decision, decide, mark_published
     from .phone import phone_problem
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
     from catalog import (  # type: ignore[import-not-found,no-redef]
@@ -62,6 +63,11 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         config_rule_owner,
         exempt_name_entries,
         matches,
+    )
+    from correlation import (  # type: ignore[import-not-found,no-redef]
+        Decision,
+        decide,
+        mark_published,
     )
     from phone import phone_problem  # type: ignore[import-not-found,no-redef]
 
@@ -350,7 +356,14 @@ def format_message(event: Any, entry: Entry | Advice | None) -> Message:
     lines = [f"{severity}: {headline}", "", f"What: {what}"]
     if isinstance(entry, Entry):
         _shown(lines, detail, entry.shows)
-    _who(lines, get("userIdentity"), detail)
+    if isinstance(entry, Entry) and entry.raw_detail:
+        # AWS documents no field of this detail: nothing is picked, everything is shown.
+        lines.append("Who: not documented for this event; see the detail below")
+        lines.append(f"Detail (raw JSON, as AWS sent it): {_dumps(detail, RAW_LIMIT_BYTES)}")
+        if event.get("resources"):
+            lines.append(f"  resources: {_text(event.get('resources'), 1024)}")
+    else:
+        _who(lines, get("userIdentity"), detail)
     region = _text(event.get("region"), 40) or _text(get("awsRegion"), 40)
     lines.append(f"Where: account {account or '?'}, region {region or '?'}")
     if get("sourceIPAddress") is not None:
@@ -368,6 +381,14 @@ def format_message(event: Any, entry: Entry | Advice | None) -> Message:
         subject=_ascii_subject(subject),
         body=_limit_body("\n".join(lines)),
     )
+
+
+def with_note(message: Message, note: str) -> Message:
+    """``message`` with ``note`` after its headline (what the correlation state knows)."""
+    if not note:
+        return message
+    headline, _, rest = message.body.partition("\n")
+    return message._replace(body=_limit_body(f"{headline}\n{_text(note, 512)}\n{rest}"))
 
 
 def _tail(advice: Entry | Advice) -> str:
@@ -521,6 +542,12 @@ def handler(event: Any, context: Any) -> dict[str, str]:
     either fails (Lambda retries, then the on-failure queue)."""
     classified = _classified(event)  # once per event: the hot path
     table = os.environ.get("HEARTBEAT_TABLE")
+    decision = Decision(True)
+    if isinstance(classified, Entry) and classified.correlate:
+        decision = _decide(classified, event, table)
+        if not decision.publish:
+            print(json.dumps({"quiet": classified.id, "why": decision.note}))
+            return {"quiet": classified.id, "why": decision.note}
     if table and isinstance(classified, Entry) and classified.heartbeat:
         heartbeat = heartbeat_of(event, datetime.now(UTC))
         if heartbeat is not None:
@@ -530,11 +557,29 @@ def handler(event: Any, context: Any) -> dict[str, str]:
             return {"heartbeat": heartbeat.account}
         message = _unrecognized(event, note=FORGED_HEARTBEAT)
     else:
-        message = build_message(event, classified)
+        message = with_note(build_message(event, classified), decision.note)
     topic_arn = os.environ["TOPIC_ARN"]
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
     response = sns_client(region or os.environ.get("AWS_REGION", "us-east-1")).publish(
         **message.publish_args(topic_arn)
     )
     print(json.dumps({"alert": message.alert_id, "severity": message.severity}))
+    if table and decision.key:
+        try:
+            mark_published(_dynamodb(), table, decision.key)
+        except Exception as error:  # published already: a retry may repeat it, nothing is lost
+            print(json.dumps({"unmarked": decision.key, "error": type(error).__name__}))
     return {"alert": message.alert_id, "messageId": str(response.get("MessageId", ""))}
+
+
+def _dynamodb() -> DynamoDBClient:
+    return dynamodb_client(os.environ.get("AWS_REGION", "us-east-1"))
+
+
+def _decide(entry: Entry, event: Any, table: str | None) -> Decision:
+    """The correlation's decision; a bug in it still publishes (an alert is never dropped)."""
+    try:
+        return decide(entry.correlate, event, _dynamodb() if table else None, table,
+                      datetime.now(UTC))  # fmt: skip
+    except Exception as error:
+        return Decision(True, f"Sign-in state failed ({type(error).__name__}): alerted anyway.")
