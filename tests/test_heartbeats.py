@@ -133,7 +133,7 @@ def test_a_heartbeat_with_a_strange_tag_still_counts(aws: dict[str, Any], tags: 
 
 @pytest.mark.parametrize("damage", ["no-account", "short-account", "other-caller-account",
                                     "other-issuer-account", "other-recipient", "no-time",
-                                    "bad-time"])  # fmt: skip
+                                    "bad-time", "future-time"])  # fmt: skip
 def test_a_heartbeat_that_cannot_be_genuine_is_an_alert_not_a_record(
     aws: dict[str, Any], damage: str
 ) -> None:
@@ -152,6 +152,10 @@ def test_a_heartbeat_that_cannot_be_genuine_is_an_alert_not_a_record(
         detail["recipientAccountId"] = "999999999999"
     elif damage == "no-time":
         del event["time"]
+    elif damage == "future-time":
+        # Dated ahead, a forged heartbeat (an admin may invoke the notifier) would outrank every
+        # real one in the conditional write: the account would never look silent again.
+        event["time"] = _at(datetime.now(UTC) + timedelta(minutes=6))
     else:
         event["time"] = "half past eleven"
     result = notifier.handler(event, None)

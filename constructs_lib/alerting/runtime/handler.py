@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -476,10 +476,14 @@ def _utc(text: Any) -> datetime | None:
     return moment.astimezone(UTC) if moment.tzinfo else None
 
 
+HEARTBEAT_CLOCK_SKEW = timedelta(minutes=5)
+
+
 def heartbeat_of(event: dict[str, Any], now: datetime) -> Heartbeat | None:
     """The heartbeat in a canary event, or None when it cannot be one: the event's account must
     be an account id that the caller, its session's issuer and CloudTrail's recipient all agree
-    on, and the event must have a time. None is published as an alert instead."""
+    on, and the event must have a time, not in the future. None is published as an alert
+    instead."""
     detail = _obj(event.get("detail"))
     identity = _obj(detail.get("userIdentity"))
     issuer = _obj(_obj(identity.get("sessionContext")).get("sessionIssuer"))
@@ -489,6 +493,11 @@ def heartbeat_of(event: dict[str, Any], now: datetime) -> Heartbeat | None:
     if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
         return None
     if claimed != {account} or recorded is None:
+        return None
+    # A time ahead of now would outrank every real heartbeat in the table's conditional write
+    # (an admin may invoke the notifier, replaying dead letters): that account would never look
+    # silent again. Clocks may differ by seconds, not by minutes.
+    if recorded > now + HEARTBEAT_CLOCK_SKEW:
         return None
     scheduled = ""
     tags = _obj(detail.get("requestParameters")).get("tags")
