@@ -92,6 +92,17 @@ def synthesize(outdir: Path, config_file: Path | None) -> Synth:
     return Synth(result.returncode, tuple(shown))
 
 
+def synthesize_configurations(outdir: Path, config_file: Path | None = None) -> dict[str, Synth]:
+    """Synthesize every configuration (``config_file`` alone when given) into
+    ``outdir/<name>/`` at once, one CLI each, as the main job does; for the jobs that read the
+    templates and need no lint (``make manifest``, ``make upgrade-check``)."""
+    selected = configurations(config_file)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(selected), os.cpu_count() or 1))) as pool:
+        running = {name: pool.submit(synthesize, outdir / name, file)
+                   for name, file in selected.items()}  # fmt: skip
+        return {name: future.result() for name, future in running.items()}
+
+
 def stacks_in(outdir: Path) -> list[StackSummary]:
     """Every CloudFormation stack of the cloud assembly, nested assemblies included."""
     manifest = json.loads((outdir / "manifest.json").read_text())
