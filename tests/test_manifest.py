@@ -146,3 +146,19 @@ def test_create_only_properties_come_from_the_cloudformation_schemas() -> None:
     )
     assert "TopicName" in create_only_properties("AWS::SNS::Topic")
     assert create_only_properties("Custom::MfaGuardrailsConfigRuleTags") == ()
+
+
+RETAINED_TYPES = {"AWS::KMS::Key", "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::Logs::LogGroup"}
+
+
+def test_what_holds_data_is_retained_on_deletion_and_replacement(
+    synthesized: dict[str, dict[str, Unit]],
+) -> None:
+    """The key, every queue (dead letters included, in the StackSet templates too), the heartbeat
+    table and every log group: `cdk destroy` and a replacement leave them in the account."""
+    for configuration, units in synthesized.items():
+        for unit in units.values():
+            for lid, resource in unit.template["Resources"].items():
+                if resource["Type"] in RETAINED_TYPES:
+                    policies = (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
+                    assert policies == ("Retain", "Retain"), f"{configuration}/{unit.name}/{lid}"

@@ -78,8 +78,10 @@ class HeartbeatMonitor(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            # Last-seen times only: rebuilt by the next heartbeats, nothing to keep.
-            removal_policy=RemovalPolicy.DESTROY,
+            # Last-seen times, rebuilt by the next heartbeats; but an emptied table makes every
+            # account look silent until then (an alarm for each, and an account that stopped
+            # before the upgrade looks like every other): kept on deletion and replacement.
+            removal_policy=RemovalPolicy.RETAIN,
         )
         props.notifier.add_environment("HEARTBEAT_TABLE", self.table.table_name)
         self.table.grant(props.notifier, "dynamodb:PutItem")
