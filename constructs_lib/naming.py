@@ -24,6 +24,9 @@ RUNTIME_ROLE_NAMES = tuple(
     for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary",
                  "rule-tagger-*")
 )
+# The release every taggable resource of ours carries (stacks/topology.py), StackSet instances'
+# included: what is deployed where.
+VERSION_TAG_KEY = f"{PRODUCT_PREFIX}version"
 # The tag our Config rules carry (CloudFormation cannot tag a rule; a deploy-time custom resource
 # does, constructs_lib/rule_tags): a rule's ARN holds an id, not its name, so the guardrail SCP
 # protects the rules that carry it, and leaves a team's own rules to the team.

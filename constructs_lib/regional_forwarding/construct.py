@@ -60,6 +60,7 @@ class ForwardingTemplate(StackSetStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: EventForwardingProps) -> None:
         super().__init__(scope, construct_id)
+        self.template_options.description = "event forwarding of one region (StackSet instance)"
         self.forwarding = EventForwarding(self, "Forwarding", props=props)
 
 
