@@ -48,6 +48,8 @@ class StackSummary:
 
 
 EXAMPLES = PROJECT_ROOT / "examples"
+# The embedded default's output folder: what `make deploy` deploys without CONFIG.
+DEFAULT_CONFIGURATION = "single-account"
 
 
 def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
@@ -56,7 +58,7 @@ def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
     ``examples/*.json``, each handed to app.py as a configuration file."""
     if config_file is not None:
         return {config_file.stem: config_file}
-    found: dict[str, Path | None] = {"single-account": None}
+    found: dict[str, Path | None] = {DEFAULT_CONFIGURATION: None}
     found.update({example.stem: example for example in sorted(EXAMPLES.glob("*.json"))})
     return found
 
