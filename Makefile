@@ -79,8 +79,8 @@ manifest: setup
 ## version's cdk.out (INSTALLED=dir) or, without INSTALLED, the deployed templates (credentials of
 ## the stacks' account); CONFIG=path.json as above. Exit 0 nothing, 1 findings, 2 cannot run.
 upgrade-check: setup
-	$(PY) -m mfa_guardrails.upgrade_check $(if $(INSTALLED),--installed $(INSTALLED),--deployed) \
-	  $(if $(CONFIG),--config $(CONFIG))
+	$(PY) -m mfa_guardrails.upgrade_check $(if $(INSTALLED),--installed $(INSTALLED),--deployed)$(if \
+	  $(CONFIG), --config $(CONFIG))
 
 ## The whole policy sweep (every action of 11 services x every principal kind x MFA states).
 sweep: setup

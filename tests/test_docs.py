@@ -55,7 +55,7 @@ CHECKS = {
         "-m mfa_guardrails.upgrade_check --installed ../installed/cdk.out"),
     "make upgrade-check CONFIG=my-org.json": (
         ["make", "-n", "upgrade-check", "CONFIG=my-org.json"],
-        "-m mfa_guardrails.upgrade_check --deployed \\\n  --config my-org.json"),
+        "-m mfa_guardrails.upgrade_check --deployed --config my-org.json"),
     "make deploy APPROVAL=never": (
         ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),
     "make org-readiness CONFIG=examples/organization.json": (
