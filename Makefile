@@ -23,7 +23,8 @@ unexport PYTHONDONTWRITEBYTECODE
 CONFIG ?=
 CDK := $(if $(CONFIG),MFA_GUARDRAILS_CONFIG=$(abspath $(CONFIG)) )npx --no-install cdk
 
-.PHONY: setup lock synth test sweep bench diff deploy clean tools preflight org-readiness
+.PHONY: setup lock synth test sweep bench diff deploy clean tools preflight org-readiness manifest \
+	upgrade-check
 
 tools:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mfa-guardrails needs Python >= 3.11 (found " + sys.version.split()[0] + "): install it and make sure python3 points to it")'
@@ -68,6 +69,18 @@ test: setup
 	echo "$(PY) -m ruff check ."; $(PY) -m ruff check .; lint=$$?; \
 	wait $$mypy; typed=$$?; echo "$(PY) -m mypy"; cat $$log; rm -f $$log; \
 	exit $$(( tests || lint || typed ))
+
+## Regenerate stateful-resources.json (every configuration synthesized): only when a replacement
+## of a stateful resource is deliberate, committed with a line in CHANGELOG.md (README, "Upgrading").
+manifest: setup
+	$(PY) -m mfa_guardrails.manifest
+
+## Before `make deploy` of a new version: what it would replace or broaden, against the installed
+## version's cdk.out (INSTALLED=dir) or, without INSTALLED, the deployed templates (credentials of
+## the stacks' account); CONFIG=path.json as above. Exit 0 nothing, 1 findings, 2 cannot run.
+upgrade-check: setup
+	$(PY) -m mfa_guardrails.upgrade_check $(if $(INSTALLED),--installed $(INSTALLED),--deployed)$(if \
+	  $(CONFIG), --config $(CONFIG))
 
 ## The whole policy sweep (every action of 11 services x every principal kind x MFA states).
 sweep: setup

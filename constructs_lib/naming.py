@@ -8,6 +8,11 @@ STACK_NAME_PREFIX = "MfaGuardrails"
 # The read-only role the organization readiness report assumes in every account (a plain name:
 # the report's CLI imports it without aws_cdk).
 READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
+# Roles other accounts or systems name from outside their stack: the GitHub Actions deploy role
+# (its ARN is a repository variable) and the regional-forwarding StackSet's administration and
+# execution roles (CloudFormation's StackSet operations run through them by name).
+GITHUB_DEPLOY_ROLE_NAME = f"{PRODUCT_PREFIX}github-deploy"
+REGIONAL_FORWARDING_ROLE_PREFIX = f"{PRODUCT_PREFIX}regional-forwarding-"
 # The CDK bootstrap qualifier our stacks are deployed with (CDK's default).
 CDK_DEFAULT_QUALIFIER = "hnb659fds"
 # The product's roles that write to protected resources in their own work (heartbeats, logs,
@@ -19,6 +24,9 @@ RUNTIME_ROLE_NAMES = tuple(
     for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary",
                  "rule-tagger-*")
 )
+# The release every taggable resource of ours carries (stacks/topology.py), StackSet instances'
+# included: what is deployed where.
+VERSION_TAG_KEY = f"{PRODUCT_PREFIX}version"
 # The tag our Config rules carry (CloudFormation cannot tag a rule; a deploy-time custom resource
 # does, constructs_lib/rule_tags): a rule's ARN holds an id, not its name, so the guardrail SCP
 # protects the rules that carry it, and leaves a team's own rules to the team.

@@ -48,6 +48,8 @@ class StackSummary:
 
 
 EXAMPLES = PROJECT_ROOT / "examples"
+# The embedded default's output folder: what `make deploy` deploys without CONFIG.
+DEFAULT_CONFIGURATION = "single-account"
 
 
 def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
@@ -56,7 +58,7 @@ def configurations(config_file: Path | None = None) -> dict[str, Path | None]:
     ``examples/*.json``, each handed to app.py as a configuration file."""
     if config_file is not None:
         return {config_file.stem: config_file}
-    found: dict[str, Path | None] = {"single-account": None}
+    found: dict[str, Path | None] = {DEFAULT_CONFIGURATION: None}
     found.update({example.stem: example for example in sorted(EXAMPLES.glob("*.json"))})
     return found
 
@@ -90,6 +92,17 @@ def synthesize(outdir: Path, config_file: Path | None) -> Synth:
     lines = (result.stdout + result.stderr).splitlines()
     shown = lines if result.returncode else [ln for ln in lines if not _CLI_CHATTER.match(ln)]
     return Synth(result.returncode, tuple(shown))
+
+
+def synthesize_configurations(outdir: Path, config_file: Path | None = None) -> dict[str, Synth]:
+    """Synthesize every configuration (``config_file`` alone when given) into
+    ``outdir/<name>/`` at once, one CLI each, as the main job does; for the jobs that read the
+    templates and need no lint (``make manifest``, ``make upgrade-check``)."""
+    selected = configurations(config_file)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(selected), os.cpu_count() or 1))) as pool:
+        running = {name: pool.submit(synthesize, outdir / name, file)
+                   for name, file in selected.items()}  # fmt: skip
+        return {name: future.result() for name, future in running.items()}
 
 
 def stacks_in(outdir: Path) -> list[StackSummary]:

@@ -43,6 +43,7 @@ def forwarding_props(config: GuardrailsConfig) -> EventForwardingProps:
 class MemberBaselineStack(StackSetStack):
     def __init__(self, scope: Construct, construct_id: str, *, config: GuardrailsConfig) -> None:
         super().__init__(scope, construct_id)
+        self.template_options.description = "member baseline (StackSet instance)"
         # Global resources in the home region only: IAM names would collide in a second region,
         # and global Config rules would report every finding twice.
         force_mfa = ForceMfa(self, "ForceMfa", props=force_mfa_props(config))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
+from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
 from constructs_lib.alerting.construct import EVENTS_REGION
+from constructs_lib.naming import VERSION_TAG_KEY
 from constructs_lib.pipeline_role import GitHubDeployRoleProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
+from mfa_guardrails.version import VERSION
 from stacks.account_baseline import AccountBaselineStack
 from stacks.alerting import AlertingStack
 from stacks.management import ManagementStack
@@ -33,9 +35,21 @@ def add_topology(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
                 ),
             ),
             env=Environment(account=config.management_account_id, region=config.home_region),
-            description="mfa-guardrails: deploy role for GitHub Actions (OIDC)",
+            description="deploy role for GitHub Actions (OIDC)",
         ))  # fmt: skip
+    mark_version(scope)
     return stacks
+
+
+def mark_version(scope: Construct) -> None:
+    """The release in every stack's description (StackSet templates included: their instances
+    show it) and as a tag on every taggable resource. Neither is a create-only property of any
+    resource type we use (tests/test_versioning.py), so a new version replaces nothing."""
+    Tags.of(scope).add(VERSION_TAG_KEY, VERSION)
+    for stack in (construct for construct in scope.node.find_all() if isinstance(construct, Stack)):
+        purpose = stack.template_options.description
+        assert purpose, f"{stack.node.path}: every stack says what it holds"
+        stack.template_options.description = f"mfa-guardrails {VERSION}: {purpose}"
 
 
 def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
@@ -46,14 +60,14 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
                 "MfaGuardrails",
                 config=config,
                 env=Environment(region=config.home_region),
-                description="mfa-guardrails: account baseline (Force-MFA policy and group)",
+                description="account baseline (Force-MFA policy and group)",
             ),
             AlertingStack(
                 scope,
                 "MfaGuardrailsAlerting",
                 config=config,
                 env=Environment(region=EVENTS_REGION),
-                description="mfa-guardrails: alert rules, notifier and topics (us-east-1)",
+                description="alert rules, notifier and topics (us-east-1)",
             ),
         ]
     management = Environment(account=config.management_account_id, region=config.home_region)
@@ -63,7 +77,7 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
             "MfaGuardrailsManagement",
             config=config,
             env=management,
-            description="mfa-guardrails: SCPs and the member-baseline StackSet",
+            description="SCPs and the member-baseline StackSet",
         ),
         # Service-managed StackSets and SCPs never apply to the management account itself.
         AccountBaselineStack(
@@ -71,13 +85,13 @@ def _topology_stacks(scope: Construct, config: GuardrailsConfig) -> list[Stack]:
             "MfaGuardrailsManagementBaseline",
             config=config,
             env=management,
-            description="mfa-guardrails: account baseline for the management account",
+            description="account baseline for the management account",
         ),
         SecurityStack(
             scope,
             "MfaGuardrailsSecurity",
             config=config,
             env=Environment(account=config.security_account_id, region=config.home_region),
-            description="mfa-guardrails: central event bus, alerting (security account)",
+            description="central event bus, alerting (security account)",
         ),
     ]

@@ -49,6 +49,13 @@ CHECKS = {
     "make deploy CONFIG=my-org.json": (
         ["make", "-n", "deploy", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk deploy"),
     "make deploy": (["make", "-n", "deploy"], "cdk deploy --all --require-approval broadening"),
+    "make manifest": (["make", "-n", "manifest"], "-m mfa_guardrails.manifest"),
+    "make upgrade-check INSTALLED=../installed/cdk.out": (
+        ["make", "-n", "upgrade-check", "INSTALLED=../installed/cdk.out"],
+        "-m mfa_guardrails.upgrade_check --installed ../installed/cdk.out"),
+    "make upgrade-check CONFIG=my-org.json": (
+        ["make", "-n", "upgrade-check", "CONFIG=my-org.json"],
+        "-m mfa_guardrails.upgrade_check --deployed --config my-org.json"),
     "make deploy APPROVAL=never": (
         ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),
     "make org-readiness CONFIG=examples/organization.json": (

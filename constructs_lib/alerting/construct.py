@@ -20,6 +20,7 @@ from pathlib import Path
 from aws_cdk import (
     Acknowledgment,
     Duration,
+    RemovalPolicy,
     Stack,
     Token,
     Validations,
@@ -213,6 +214,9 @@ class Alerting(Construct):
             encryption_master_key=self.key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+            # It holds alerts that were not delivered: kept when its stack is deleted or an
+            # upgrade would replace it, so they can still be read and replayed.
+            removal_policy=RemovalPolicy.RETAIN,
         )
         Validations.of(queue).acknowledge(
             Acknowledgment(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -53,6 +53,9 @@ class EventForwarding(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+            # Its messages are alerts that never reached the central bus: kept when the stack
+            # instance is deleted (an account leaving a target OU) or an upgrade would replace it.
+            removal_policy=RemovalPolicy.RETAIN,
         )
         Validations.of(self.dead_letter_queue).acknowledge(Acknowledgment(
             id="AwsSolutions::AwsSolutions-SQS3",

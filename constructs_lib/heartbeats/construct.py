@@ -79,8 +79,10 @@ class HeartbeatMonitor(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            # Last-seen times only: rebuilt by the next heartbeats, nothing to keep.
-            removal_policy=RemovalPolicy.DESTROY,
+            # Last-seen times, rebuilt by the next heartbeats; but an emptied table makes every
+            # account look silent until then (an alarm for each, and an account that stopped
+            # before the upgrade looks like every other): kept on deletion and replacement.
+            removal_policy=RemovalPolicy.RETAIN,
             # The notifier's sign-in correlation items expire (heartbeats carry no such field).
             time_to_live_attribute=TTL_ATTRIBUTE,
         )

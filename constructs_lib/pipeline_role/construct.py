@@ -15,7 +15,7 @@ from aws_cdk import Acknowledgment, Aws, Duration, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.naming import GITHUB_DEPLOY_ROLE_NAME
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -48,7 +48,7 @@ class GitHubDeployRole(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            role_name=f"{PRODUCT_PREFIX}github-deploy",
+            role_name=GITHUB_DEPLOY_ROLE_NAME,
             description=f"mfa-guardrails: GitHub Actions deploys from {subject}",
             max_session_duration=Duration.hours(1),
             assumed_by=iam.WebIdentityPrincipal(

@@ -31,9 +31,9 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from constructs_lib.forwarding import EventForwarding, EventForwardingProps
-from constructs_lib.naming import PRODUCT_PREFIX
+from constructs_lib.naming import PRODUCT_PREFIX, REGIONAL_FORWARDING_ROLE_PREFIX
 
-EXECUTION_ROLE_NAME = f"{PRODUCT_PREFIX}regional-forwarding-execution"
+EXECUTION_ROLE_NAME = f"{REGIONAL_FORWARDING_ROLE_PREFIX}execution"
 FORWARDING_NAMES = f"{PRODUCT_PREFIX}forward-*"
 
 
@@ -60,6 +60,7 @@ class ForwardingTemplate(StackSetStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: EventForwardingProps) -> None:
         super().__init__(scope, construct_id)
+        self.template_options.description = "event forwarding of one region (StackSet instance)"
         self.forwarding = EventForwarding(self, "Forwarding", props=props)
 
 
@@ -77,7 +78,7 @@ class RegionalForwarding(Construct):
         self.admin_role = iam.Role(
             self,
             "AdministrationRole",
-            role_name=f"{PRODUCT_PREFIX}regional-forwarding-admin-{Aws.REGION}",
+            role_name=f"{REGIONAL_FORWARDING_ROLE_PREFIX}admin-{Aws.REGION}",
             assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
             description="mfa-guardrails: administers the regional forwarding StackSet",
         )
