@@ -13,6 +13,7 @@ import pytest
 from constructs_lib.naming import READINESS_READER_ROLE_NAME
 from constructs_lib.readiness_reader import ReadinessReaderProps
 from constructs_lib.readiness_reader.construct import READER_ACTIONS
+from mfa_guardrails.config import load_config
 from tests.policy.policies import resources_of
 from tests.synth import ORGANIZATION_EXAMPLE, Synthesized
 
@@ -32,9 +33,9 @@ def _check(role: dict[str, Any] | None) -> None:
     assert trust["Action"] == "sts:AssumeRole"
     assert json.dumps(trust["Principal"]).count(f":iam::{SECURITY}:root") == 1
     # Not the whole security account: its break-glass and admin principals only.
+    # (a permission-set pattern in its two exact forms: mfa_guardrails/config.py)
     assert trust["Condition"] == {"ArnLike": {"aws:PrincipalArn": [
-        *ORGANIZATION_EXAMPLE["mfa-guardrails:break-glass-principal-arns"],
-        *ORGANIZATION_EXAMPLE["mfa-guardrails:admin-principal-arns"],
+        *load_config(ORGANIZATION_EXAMPLE).exempt_admin_arns,
     ]}}  # fmt: skip
     (policy,) = role["Policies"]
     (statement,) = policy["PolicyDocument"]["Statement"]
