@@ -8,16 +8,21 @@ STACK_NAME_PREFIX = "MfaGuardrails"
 # The read-only role the organization readiness report assumes in every account (a plain name:
 # the report's CLI imports it without aws_cdk).
 READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
+# The scheduled organization readiness run's per-account function (and its role), which the
+# reader role trusts when it trusts named principals only.
+ORG_READINESS_ACCOUNT_ROLE_NAME = f"{PRODUCT_PREFIX}org-readiness-account"
 # The CDK bootstrap qualifier our stacks are deployed with (CDK's default).
 CDK_DEFAULT_QUALIFIER = "hnb659fds"
 # The product's roles that write to protected resources in their own work (heartbeats, logs,
-# alerts, forwarded events, the canary's tag, our Config rules' tags): the guardrail SCPs let them
-# act within their grants. The readiness reader (read-only, and assumable by the security
-# account's admins) and the chat role are not among them: they need nothing an SCP denies.
+# alerts, forwarded events, the canary's tag, our Config rules' tags, the organization readiness
+# run's bucket, functions and state machine): the guardrail SCPs let them act within their
+# grants. The readiness reader (read-only, and assumable by the security account's admins) and
+# the chat role are not among them: they need nothing an SCP denies.
 RUNTIME_ROLE_NAMES = tuple(
     f"{PRODUCT_PREFIX}{name}"
     for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary",
-                 "rule-tagger-*")
+                 "rule-tagger-*", "org-readiness-list", "org-readiness-account",
+                 "org-readiness-report", "org-readiness-run", "org-readiness-schedule")
 )
 # The tag our Config rules carry (CloudFormation cannot tag a rule; a deploy-time custom resource
 # does, constructs_lib/rule_tags): a rule's ARN holds an id, not its name, so the guardrail SCP

@@ -31,10 +31,12 @@ def _check(role: dict[str, Any] | None) -> None:
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRole"
     assert json.dumps(trust["Principal"]).count(f":iam::{SECURITY}:root") == 1
-    # Not the whole security account: its break-glass and admin principals only.
+    # Not the whole security account: its break-glass and admin principals only, and the
+    # scheduled organization run's account function.
     assert trust["Condition"] == {"ArnLike": {"aws:PrincipalArn": [
         *ORGANIZATION_EXAMPLE["mfa-guardrails:break-glass-principal-arns"],
         *ORGANIZATION_EXAMPLE["mfa-guardrails:admin-principal-arns"],
+        f"arn:aws:iam::{SECURITY}:role/mfa-guardrails-org-readiness-account",
     ]}}  # fmt: skip
     (policy,) = role["Policies"]
     (statement,) = policy["PolicyDocument"]["Statement"]
