@@ -335,8 +335,13 @@ def test_members_are_evaluated_from_the_latest_run(
     }}  # fmt: skip
     asked: list[str] = []
     config = FakeConfig()
+
+    def run_summary(bucket: str) -> dict[str, Any]:
+        asked.append(bucket)
+        return summary
+
     rule.handler(invocation(), LambdaContext(), clients=lambda: (aws.clients, config),
-                 run_summary=lambda bucket: asked.append(bucket) or summary)  # fmt: skip
+                 run_summary=run_summary)  # fmt: skip
     assert asked == ["mfa-guardrails-org-readiness-x"]
     by_id = {e["ComplianceResourceId"]: e for e in config.evaluations
              if e["ComplianceResourceType"] == "AWS::::Account"}  # fmt: skip

@@ -155,21 +155,23 @@ class OrganizationReadinessRun(Construct):
             org_run.HOME_REGION_ENV: props.home_region,
             org_run.ALERT_TOPIC_ENV: props.alert_topic.topic_arn,
         }
-        common = {"props": props, "code": code, "environment": environment}
         self.list_function = self._function(
             name=LIST_FUNCTION_NAME, handler="org_run.list_handler",
             what="lists the accounts of one organization readiness run",
-            timeout=Duration.minutes(5), memory=256, **common,
+            timeout=Duration.minutes(5), memory=256, props=props, code=code,
+            environment=environment,
         )  # fmt: skip
         self.account_function = self._function(
             name=ACCOUNT_FUNCTION_NAME, handler="org_run.account_handler",
             what="checks one account through its readiness-reader role",
-            timeout=ACCOUNT_TIMEOUT, memory=256, **common,
+            timeout=ACCOUNT_TIMEOUT, memory=256, props=props, code=code,
+            environment=environment,
         )  # fmt: skip
         self.report_function = self._function(
             name=REPORT_FUNCTION_NAME, handler="org_run.aggregate_handler",
             what="renders the organization readiness report, Security Hub findings, alerts",
-            timeout=REPORT_TIMEOUT, memory=REPORT_MEMORY_MB, **common,
+            timeout=REPORT_TIMEOUT, memory=REPORT_MEMORY_MB, props=props, code=code,
+            environment=environment,
         )  # fmt: skip
         self._grant(props)
         self.state_machine = self._state_machine(props)
