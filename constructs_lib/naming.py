@@ -13,16 +13,20 @@ READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
 # execution roles (CloudFormation's StackSet operations run through them by name).
 GITHUB_DEPLOY_ROLE_NAME = f"{PRODUCT_PREFIX}github-deploy"
 REGIONAL_FORWARDING_ROLE_PREFIX = f"{PRODUCT_PREFIX}regional-forwarding-"
+# The scheduled organization readiness run's per-account function (and its role), which the
+# reader role trusts when it trusts named principals only.
+ORG_READINESS_ACCOUNT_ROLE_NAME = f"{PRODUCT_PREFIX}org-readiness-account"
 # The CDK bootstrap qualifier our stacks are deployed with (CDK's default).
 CDK_DEFAULT_QUALIFIER = "hnb659fds"
 # The product's roles that write to protected resources in their own work (heartbeats, logs,
-# alerts, forwarded events, the canary's tag, our Config rules' tags): the guardrail SCPs let them
-# act within their grants. The readiness reader (read-only, and assumable by the security
-# account's admins) and the chat role are not among them: they need nothing an SCP denies.
+# alerts, forwarded events, the canary's tag, our Config rules' tags, the organization readiness
+# run's bucket, functions and state machine): the guardrail SCPs let them act within their
+# grants. The readiness reader (read-only, and assumable by the security account's admins) and
+# the chat role are not among them: they need nothing an SCP denies.
 RUNTIME_ROLE_NAMES = tuple(
     f"{PRODUCT_PREFIX}{name}"
     for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary",
-                 "rule-tagger-*")
+                 "rule-tagger-*", "org-readiness-*")
 )
 # The release every taggable resource of ours carries (stacks/topology.py), StackSet instances'
 # included: what is deployed where.

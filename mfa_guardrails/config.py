@@ -96,6 +96,23 @@ DEFAULT_SIGN_IN_REGIONS = (
 )  # fmt: skip
 # CreateStackInstances and UpdateStackSet accept at most 50 OUs per operation.
 MAX_OUS_PER_STACKSET_OPERATION = 50
+# The scheduled organization readiness run (constructs_lib/org_readiness_run): EventBridge
+# Scheduler's rate or cron expression, "off" for runs on demand only.
+DEFAULT_ORG_READINESS_SCHEDULE = "rate(1 day)"
+ORG_READINESS_OFF = "off"
+_SCHEDULE_EXPRESSION = re.compile(
+    r"^(?:rate\((?:1 (?:minute|hour|day)|[1-9]\d* (?:minutes|hours|days))\)|cron\([^()]+\))$")
+# Accounts checked at once. Each check runs in its own account (the reader role), so the
+# per-account API rates (Account Management: GetContactInformation and GetAlternateContact 10
+# per second each, https://docs.aws.amazon.com/accounts/latest/reference/quotas.html; IAM's
+# per-account throttling) are met one account at a time by botocore's adaptive retries; what
+# every check shares is the security account's Lambda concurrency (1,000 per region by default,
+# also the notifier's: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+# and its AssumeRole calls. 50 keeps 95 % of that concurrency free and makes ~17 AssumeRole
+# calls a second, and checks 5,000 accounts in ~10 minutes (bench/org_run.py). Distributed Map
+# allows up to 10,000 (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+DEFAULT_ORG_READINESS_CONCURRENCY = 50
+MAX_ORG_READINESS_CONCURRENCY = 10_000
 # RFC 2606 names reserved for examples: mail to them reaches nobody.
 _EXAMPLE_DOMAIN = re.compile(r"@(?:[^@]+\.)?example\.(?:com|org|net)$|\.(?:example|test|invalid)$",
                              re.IGNORECASE)
@@ -149,6 +166,8 @@ class GuardrailsConfig:
     lifeline_resource_arns: tuple[str, ...] = ()
     target_regions: tuple[str, ...] = ()
     config_rule_frequency: str = "TwentyFour_Hours"
+    org_readiness_schedule: str | None = DEFAULT_ORG_READINESS_SCHEDULE
+    org_readiness_concurrency: int = DEFAULT_ORG_READINESS_CONCURRENCY
     require_hardware_root_mfa: bool = False
     require_operations_contact: bool = False
     recovery_email_domains: tuple[str, ...] = ()
@@ -360,6 +379,19 @@ def _flag(raw: Any, path: str, problems: _Problems) -> bool:
     return False
 
 
+def _concurrency(raw: Any, path: str, problems: _Problems) -> int:
+    if raw is None:
+        return DEFAULT_ORG_READINESS_CONCURRENCY
+    value = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+    if isinstance(value, int) and not isinstance(value, bool) and (
+            1 <= value <= MAX_ORG_READINESS_CONCURRENCY):  # fmt: skip
+        return value
+    problems.add(path, raw, "is not a number of accounts to check at once",
+                 f"use a whole number from 1 to {MAX_ORG_READINESS_CONCURRENCY:,} (default "
+                 f"{DEFAULT_ORG_READINESS_CONCURRENCY})")  # fmt: skip
+    return DEFAULT_ORG_READINESS_CONCURRENCY
+
+
 def _region(raw: Any, path: str, problems: _Problems) -> str:
     if isinstance(raw, str) and raw.endswith("-global") and raw in aws_regions():
         problems.add(
@@ -444,6 +476,12 @@ _FIELDS: dict[str, Callable[[Any, str, _Problems], Any]] = {
     "config-rule-frequency": _Optional(
         _CONFIG_RULE_FREQUENCY, "is not an AWS Config execution frequency",
         f"use one of {', '.join(CONFIG_RULE_FREQUENCIES)}", default="TwentyFour_Hours"),
+    "org-readiness-schedule": lambda raw, path, p: (
+        None if raw == ORG_READINESS_OFF else _Optional(
+            _SCHEDULE_EXPRESSION, "is not an EventBridge Scheduler rate or cron expression",
+            f'use e.g. "rate(1 day)", "cron(0 6 * * ? *)", or "{ORG_READINESS_OFF}" for runs on '
+            "demand only", default=DEFAULT_ORG_READINESS_SCHEDULE)(raw, path, p)),
+    "org-readiness-concurrency": _concurrency,
     "require-hardware-root-mfa": _flag,
     "require-operations-contact": _flag,
     "recovery-email-domains": _EachMatches(

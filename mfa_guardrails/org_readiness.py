@@ -24,224 +24,51 @@ import argparse
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from constructs_lib.detective.runtime.prerequisites import (
-    EVENTS_REGION,
-    AlertPath,
-    PrerequisiteClients,
-    all_pages,
-    evaluate_prerequisites,
+from constructs_lib.detective.runtime.org_check import (
+    Checks,
+    SessionFactory,
+    _unreachable,
+    check_account,
+    list_accounts,
+    retrying_session_factory,
 )
-from constructs_lib.detective.runtime.readiness import (
-    MFA_REQUIRED_GROUP,
-    Clients,
-    Finding,
-    LockoutScope,
-    Status,
-    error_code,
-    evaluate_account,
-)
-from constructs_lib.naming import READINESS_READER_ROLE_NAME
+from constructs_lib.detective.runtime.org_report import Account, AccountResult, OrgReport
+from constructs_lib.detective.runtime.prerequisites import EVENTS_REGION
+from constructs_lib.detective.runtime.readiness import MFA_REQUIRED_GROUP, LockoutScope, error_code
 from mfa_guardrails.config import ConfigError, GuardrailsConfig, effective_context, load_config
+
+# The account check and the report's data model are runtime code the scheduled run in AWS
+# packages too (constructs_lib/detective/runtime/org_check.py, org_report.py); they are
+# re-exported here for the command's users.
+__all__ = ["Account", "AccountResult", "Checks", "OrgReport", "SessionFactory", "_unreachable",
+           "check_account", "checks_from_config", "list_accounts", "main",
+           "retrying_session_factory", "run"]  # fmt: skip
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_CONCURRENCY = 32  # bench/org_readiness.py: 500 accounts in under a minute
-MAX_ATTEMPTS = 8  # botocore adaptive retries: throttling is waited out, not reported
-SESSION_NAME = "mfa-guardrails-readiness"
 
 
-@dataclass(frozen=True)
-class Account:
-    """An active account of the organization and the OU path it sits in (``Root/Workloads``)."""
-
-    id: str
-    name: str
-    ou: str
-
-
-@dataclass(frozen=True)
-class AccountResult:
-    account: Account
-    findings: tuple[Finding, ...]
-
-
-@dataclass
-class OrgReport:
-    """What one run found: the accounts checked (in the order listed), and whether it stopped
-    early. ``requested`` counts the accounts listed, ``accounts`` those actually checked."""
-
-    generated_at: datetime
-    report_account: str
-    requested: int
-    accounts: list[AccountResult] = field(default_factory=list)
-    interrupted: bool = False
-
-
-# ---------------------------------------------------------------------------------------------
-# Which accounts
-# ---------------------------------------------------------------------------------------------
-
-
-def list_accounts(
-    organizations: Any, *, ou_ids: Sequence[str] = (), account_ids: Sequence[str] = ()
-) -> list[Account]:
-    """Active accounts under the root (or ``ou_ids``, nested OUs included), with their OU path,
-    sorted by OU path then id; ``account_ids`` keeps only those."""
-    (root,) = organizations.list_roots()["Roots"]
-    start = [(ou, ou) for ou in ou_ids] if ou_ids else [(root["Id"], "Root")]
-    found: list[Account] = []
-    while start:
-        parent, path = start.pop()
-        for account in all_pages(organizations.list_accounts_for_parent, "Accounts",
-                              ParentId=parent):  # fmt: skip
-            # Organizations replaces Status with State (2025): read whichever is there.
-            if account.get("State", account.get("Status")) == "ACTIVE":
-                found.append(Account(account["Id"], account.get("Name", ""), path))
-        start += [(ou["Id"], f"{path}/{ou.get('Name', ou['Id'])}") for ou in all_pages(
-            organizations.list_organizational_units_for_parent, "OrganizationalUnits",
-            ParentId=parent,
-        )]  # fmt: skip
-    if account_ids:
-        wanted = set(account_ids)
-        found = [a for a in found if a.id in wanted]
-    return sorted(found, key=lambda a: (a.ou, a.id))
-
-
-# ---------------------------------------------------------------------------------------------
-# One account
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Checks:
-    """What to check in every account (from the configuration)."""
-
-    home_region: str
-    lockout: LockoutScope
-    require_operations_contact: bool = False
-    require_hardware_root_mfa: bool = False
-
-    @classmethod
-    def from_config(cls, config: GuardrailsConfig) -> Checks:
-        return cls(
-            home_region=config.home_region,
-            lockout=LockoutScope(
-                group_names=(MFA_REQUIRED_GROUP, *config.attach_to_group_names),
-                role_names=config.attach_to_role_names,
-            ),
-            require_operations_contact=config.require_operations_contact,
-            require_hardware_root_mfa=config.require_hardware_root_mfa,
-        )
-
-
-SessionFactory = Callable[[Mapping[str, Any] | None], Any]
-"""Builds a boto3 Session from assumed-role credentials (None: the report's own account)."""
-
-
-class AccountSession:
-    """The clients of one account, all made from one shared boto3 Session: its service models
-    load once for the whole run (a boto3 Session per account would load them again, tens of
-    milliseconds a client). ``credentials`` None: the shared session's own account."""
-
-    def __init__(self, shared: Any, credentials: Mapping[str, Any] | None, config: Any,
-                 lock: threading.Lock) -> None:  # fmt: skip
-        self.shared, self.config, self.lock = shared, config, lock
-        self.credentials = {} if credentials is None else {
-            "aws_access_key_id": credentials["AccessKeyId"],
-            "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials.get("SessionToken") or None,
-        }  # fmt: skip
-        self.region_name = shared.region_name or EVENTS_REGION
-
-    def client(self, service: str, region_name: str | None = None, **kwargs: Any) -> Any:
-        with self.lock:  # client creation on a shared session is not thread-safe; calls are
-            return self.shared.client(service, region_name=region_name or self.region_name,
-                                      config=self.config, **self.credentials, **kwargs)
-
-
-def retrying_session_factory(base: Any) -> SessionFactory:
-    """Sessions whose clients retry throttling adaptively (botocore's client-side rate limiter
-    plus backoff), so a throttled account slows down instead of failing."""
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS})
-    lock = threading.Lock()
-    return lambda credentials: AccountSession(base, credentials, config, lock)
-
-
-def _unreachable(account: Account, report_account: str, code: str) -> Finding:
-    role = f"arn:aws:iam::{account.id}:role/{READINESS_READER_ROLE_NAME}"
-    return Finding(
-        check="reader-role",
-        subject=f"account {account.id}",
-        status=Status.INSUFFICIENT_DATA,
-        fix=f"cannot assume {role} ({code}): the member StackSet has not reached this account "
-        f"yet (or it sits outside the target OUs), or the role does not trust this caller in "
-        f"{report_account}: run the report from the security account as a break-glass or admin "
-        "principal (break-glass-principal-arns, admin-principal-arns), and deploy the member "
-        "baseline to this account",
-        headline="reader role not assumable",
+def checks_from_config(config: GuardrailsConfig) -> Checks:
+    """What to check in every account, from the configuration (the scheduled run in AWS gets the
+    same values from its construct's environment)."""
+    return Checks(
+        home_region=config.home_region,
+        lockout=LockoutScope(
+            group_names=(MFA_REQUIRED_GROUP, *config.attach_to_group_names),
+            role_names=config.attach_to_role_names,
+        ),
+        require_operations_contact=config.require_operations_contact,
+        require_hardware_root_mfa=config.require_hardware_root_mfa,
     )
-
-
-def check_account(
-    account: Account,
-    *,
-    sts: Any,
-    session_for: SessionFactory,
-    report_account: str,
-    checks: Checks,
-) -> AccountResult:
-    """Every readiness finding of one account; anything that goes wrong becomes a finding:
-    the role not assumable, or the checks failing once in (a call the retries did not save)."""
-    try:
-        if account.id == report_account:
-            session = session_for(None)
-        else:
-            credentials = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account.id}:role/{READINESS_READER_ROLE_NAME}",
-                RoleSessionName=SESSION_NAME,
-            )["Credentials"]
-            session = session_for(credentials)
-    except Exception as error:  # one account never stops the report
-        code = error_code(error)
-        if code is not None:
-            return AccountResult(account, (_unreachable(account, report_account, code),))
-        return AccountResult(account, (_failed(account, error),))
-    try:
-        findings = evaluate_account(
-            Clients.from_session(session, EVENTS_REGION),
-            require_operations_contact=checks.require_operations_contact,
-            require_hardware_root_mfa=checks.require_hardware_root_mfa,
-            lockout=checks.lockout,
-        )
-        findings += evaluate_prerequisites(
-            PrerequisiteClients.from_session(session, home_region=checks.home_region,
-                                             rules_region=EVENTS_REGION, topic_region=None),
-            AlertPath(),
-        )  # fmt: skip
-    except Exception as error:  # one account never stops the report
-        return AccountResult(account, (_failed(account, error),))
-    return AccountResult(account, tuple(findings))
-
-
-def _failed(account: Account, error: Exception) -> Finding:
-    reason = error_code(error) or f"{type(error).__name__}: {error}"
-    return Finding(
-        check="report-error", subject=f"account {account.id}",
-        status=Status.INSUFFICIENT_DATA, headline="check failed",
-        fix=f"the checks failed here ({reason}); run the report again (python -m "
-        "mfa_guardrails.readiness in that account shows more)",
-    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +242,7 @@ def main(
         print(f"note: the reader roles trust {config.security_account_id} "
               f"(security-account-id) only; from {caller} every other account will be "
               "unreachable.", file=err)  # fmt: skip
-    checks = Checks.from_config(config)
+    checks = checks_from_config(config)
     report = run(
         accounts,
         lambda account: check_account(account, sts=sts, session_for=session_for,

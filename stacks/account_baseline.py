@@ -13,6 +13,7 @@ from constructs_lib.alerting.construct import ALERT_TOPIC_NAME, EVENTS_REGION
 from constructs_lib.canary import Canary, CanaryProps
 from constructs_lib.detective import DetectiveControls, DetectiveControlsProps
 from constructs_lib.force_mfa import ForceMfa, ForceMfaProps
+from constructs_lib.naming import ORG_READINESS_ACCOUNT_ROLE_NAME
 from constructs_lib.readiness_reader import ReadinessReader, ReadinessReaderProps
 from mfa_guardrails.config import GuardrailsConfig, Topology
 
@@ -51,8 +52,13 @@ def readiness_reader_props(config: GuardrailsConfig) -> ReadinessReaderProps:
     which may list the accounts), as one of its break-glass or admin principals: they already
     hold the recovery powers, and nobody else there learns which users are weakest."""
     assert config.security_account_id is not None  # config requires it in this topology
-    return ReadinessReaderProps(trusted_account_id=config.security_account_id,
-                                trusted_principal_arns=config.exempt_admin_arns)  # fmt: skip
+    # With named principals, the scheduled run's account function is one of them (without,
+    # the whole security account is trusted, the function included).
+    run = (f"arn:aws:iam::{config.security_account_id}:role/{ORG_READINESS_ACCOUNT_ROLE_NAME}",)
+    return ReadinessReaderProps(
+        trusted_account_id=config.security_account_id,
+        trusted_principal_arns=config.exempt_admin_arns + run if config.exempt_admin_arns else (),
+    )
 
 
 class AccountBaselineStack(Stack):

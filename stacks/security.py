@@ -12,6 +12,9 @@ from constructs_lib.alerting import Alerting
 from constructs_lib.central_bus import CentralEventBus, CentralEventBusProps
 from constructs_lib.detective import DetectiveControls
 from constructs_lib.heartbeats import HeartbeatMonitor, HeartbeatMonitorProps
+from constructs_lib.naming import MFA_REQUIRED_GROUP
+from constructs_lib.org_readiness_run import OrganizationReadinessRun, OrganizationReadinessRunProps
+from constructs_lib.org_readiness_run.construct import bucket_name
 from mfa_guardrails.config import GuardrailsConfig
 from stacks.account_baseline import detective_props
 from stacks.alerting import alerting_props
@@ -49,15 +52,35 @@ class SecurityStack(Stack):
                 target_ids=config.target_ou_ids,
             ),
         )
-        # The recovery-readiness check of every member, run here rather than in each account
-        # (the member StackSet stays asset-free); managed rules come from the StackSet.
+        # Every account's readiness, checked through its reader role on a schedule (or on
+        # demand: make org-readiness IN_AWS=1).
+        self.org_readiness = OrganizationReadinessRun(
+            self,
+            "OrganizationReadinessRun",
+            props=OrganizationReadinessRunProps(
+                max_concurrency=config.org_readiness_concurrency,
+                schedule_expression=config.org_readiness_schedule,
+                alert_topic=self.alerting.topic,
+                operations_topic=self.alerting.operations_topic,
+                home_region=config.home_region,
+                target_ou_ids=config.target_ou_ids,
+                lockout_group_names=(MFA_REQUIRED_GROUP, *config.attach_to_group_names),
+                lockout_role_names=config.attach_to_role_names,
+                require_operations_contact=config.require_operations_contact,
+                require_hardware_root_mfa=config.require_hardware_root_mfa,
+            ),
+        )
+        # The security account's own readiness rule; one evaluation per member from the
+        # latest run's results (the member StackSet stays asset-free; managed rules come from
+        # it). A scheduled run older than two of its days is a finding here.
         self.readiness = DetectiveControls(
             self,
             "OrganizationReadiness",
             props=replace(
                 detective_props(config, recovery_readiness=True),
                 managed_rules=False,
-                organization_wide=True,
+                organization_run_bucket=bucket_name(),
+                organization_run_max_age_hours=48 if config.org_readiness_schedule else None,
                 alert_rules_region=config.home_region,
                 alert_rule_buses=(CENTRAL_BUS_NAME, "default"),
                 alert_topic_arn=self.alerting.topic.topic_arn,

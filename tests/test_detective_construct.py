@@ -272,10 +272,11 @@ def test_code_is_the_runtime_folder_with_the_shared_phone_check(synth: Assembly)
     (asset,) = [f for f in manifest["files"].values() if f["source"]["packaging"] == "zip"]
     folder = synth.outdir / asset["source"]["path"]
     assert sorted(p.name for p in folder.iterdir()) == [
-        "__init__.py", "handler.py", "phone.py", "phonenumbers", "prerequisites.py",
-        "readiness.py",
+        "__init__.py", "handler.py", "org_check.py", "org_report.py", "org_run.py", "phone.py",
+        "phonenumbers", "prerequisites.py", "readiness.py",
     ]
-    code = ("import sys; sys.path.insert(0, '.'); import handler, readiness; "
+    # The organization run's handlers import as the code root too (their flat imports).
+    code = ("import sys; sys.path.insert(0, '.'); import handler, readiness, org_run; "
             "print(readiness.check_phone('+44 (0)20 7946 0958').headline)")
     result = subprocess.run([sys.executable, "-I", "-c", code], cwd=folder, capture_output=True,
                             text=True, check=True)  # fmt: skip

@@ -73,8 +73,9 @@ def test_stack_set_template_is_the_baseline_and_environment_agnostic(
     # everything else resolves in the member account and region.
     central_bus = "arn:aws:events:us-east-1:222222222222:event-bus/mfa-guardrails-central"
     report_account = '":iam::222222222222:root"'
+    run_function = '"arn:aws:iam::222222222222:role/mfa-guardrails-org-readiness-account"'
     rest = text.replace(central_bus, "").replace('{"Ref": "AWS::Region"}, "us-east-1"', "")
-    rest = rest.replace(report_account, "")
+    rest = rest.replace(report_account, "").replace(run_function, "")
     assert "us-east-1" not in rest
     assert "222222222222" not in rest
     types = {r["Type"] for r in stack_set_template["Resources"].values()}
@@ -168,7 +169,9 @@ def test_security_account_checks_every_members_readiness(org_synth: Synthesized)
     (readiness,) = [f for f in functions.values()
                     if f.get("FunctionName") == "mfa-guardrails-recovery-readiness"]  # fmt: skip
     variables = readiness["Environment"]["Variables"]
-    assert variables["CHECK_ORGANIZATION_MEMBERS"] == "true"
+    # Members' evaluations come from the scheduled run's summary, no longer a serial loop.
+    assert variables["ORG_READINESS_BUCKET"]["Fn::Join"][1][0] == "mfa-guardrails-org-readiness-"
+    assert variables["ORG_READINESS_MAX_AGE_HOURS"] == "48"
     # It also checks the alert path here: trail, recorder, the rules on the central and default
     # buses, and confirmed subscriptions of the alert topic.
     assert variables["ALERT_RULES_REGION"] == ORGANIZATION[P + "home-region"]
@@ -180,12 +183,9 @@ def test_security_account_checks_every_members_readiness(org_synth: Synthesized)
         for s in policy["PolicyDocument"]["Statement"]
     ]
     by_sid = {s.get("Sid"): s for s in statements}
-    assert by_sid["ListMemberAccounts"]["Action"] == "organizations:ListAccounts"
-    assert by_sid["ReadMemberAccountContacts"]["Action"] == [
-        "account:GetContactInformation",
-        "account:GetAlternateContact",
-    ]
-    assert ":account/o-*/*" in json.dumps(by_sid["ReadMemberAccountContacts"]["Resource"])
+    assert by_sid["ReadOrganizationRunSummary"]["Action"] == "s3:GetObject"
+    assert "ListMemberAccounts" not in by_sid
+    assert "ReadMemberAccountContacts" not in by_sid
 
 
 def test_organization_wide_readiness_needs_the_lambda() -> None:
@@ -193,7 +193,7 @@ def test_organization_wide_readiness_needs_the_lambda() -> None:
 
     with pytest.raises(ValueError, match="set recovery_readiness=True"):
         DetectiveControlsProps(
-            include_global_rules=True, recovery_readiness=False, organization_wide=True
+            include_global_rules=True, recovery_readiness=False, organization_run_bucket="b"
         )
 
 

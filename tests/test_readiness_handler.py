@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -315,81 +315,42 @@ def test_runtime_folder_is_self_contained() -> None:
         assert not {name for name in top if name.split(".")[0] in {"aws_cdk", "boto3", "botocore"}}
 
 
-# --- organization-wide: the security account checks every member's contacts ----------------
+# --- organization-wide: one evaluation per member, from the scheduled run's summary -------
 
 MEMBER_READY, MEMBER_UNREADY = "444444444444", "555555555555"
 
 
-def test_member_evaluations_check_each_members_contacts() -> None:
-    """A botocore Stubber on a real Account client: requests carry each member's AccountId."""
-    from constructs_lib.detective.runtime.readiness import Clients
-
-    account = boto3.client("account", region_name="us-east-1")
-    stubber = Stubber(account)
-    for member, phone, security in ((MEMBER_READY, "+1 206 555 0100", True),
-                                    (MEMBER_UNREADY, "206-555-0100", False)):  # fmt: skip
-        stubber.add_response(
-            "get_contact_information",
-            {
-                "ContactInformation": {
-                    "FullName": "Ops",
-                    "AddressLine1": "1 Main St",
-                    "City": "Seattle",
-                    "CountryCode": "US",
-                    "PostalCode": "98101",
-                    "PhoneNumber": phone,
-                }
-            },
-            {"AccountId": member},
-        )
-        if security:
-            stubber.add_response(
-                "get_alternate_contact",
-                {"AlternateContact": {"AlternateContactType": "SECURITY", "Name": "Sec",
-                                      "EmailAddress": "sec@example.com",
-                                      "PhoneNumber": "+12065550100", "Title": "CISO"}},
-                {"AccountId": member, "AlternateContactType": "SECURITY"},
-            )  # fmt: skip
-        else:
-            stubber.add_client_error(
-                "get_alternate_contact", "ResourceNotFoundException", http_status_code=404,
-                expected_params={"AccountId": member, "AlternateContactType": "SECURITY"},
-            )  # fmt: skip
-    parsed = rule.parse_invocation(invocation())
-    with stubber:
-        evaluations = rule.member_evaluations(
-            Clients(account=account, iam=None),  # type: ignore[arg-type]
-            [ACCOUNT, MEMBER_READY, MEMBER_UNREADY],
-            parsed,
-        )
-    stubber.assert_no_pending_responses()
-    by_member = {e["ComplianceResourceId"]: e for e in evaluations}
-    assert set(by_member) == {MEMBER_READY, MEMBER_UNREADY}  # its own account is not repeated
-    assert by_member[MEMBER_READY]["ComplianceType"] == "COMPLIANT"
-    unready = by_member[MEMBER_UNREADY]
-    assert unready["ComplianceType"] == "NON_COMPLIANT"
-    assert unready["ComplianceResourceType"] == "AWS::::Account"
-    assert "SECURITY" in unready["Annotation"]
-    assert len(unready["Annotation"]) <= 256
-
-
-@pytest.mark.parametrize("organization_wide", [True, False])
-def test_members_are_checked_only_organization_wide(
-    aws: AwsAccount, monkeypatch: pytest.MonkeyPatch, organization_wide: bool
+@pytest.mark.parametrize("age_hours", [1, 72])
+def test_members_are_evaluated_from_the_latest_run(
+    aws: AwsAccount, monkeypatch: pytest.MonkeyPatch, age_hours: int
 ) -> None:
     aws.phone(GOOD_PHONE).contact("SECURITY").user("alice", devices=2)
-    if organization_wide:
-        monkeypatch.setenv(rule.ORGANIZATION_WIDE_ENV, "true")
-    else:
-        monkeypatch.delenv(rule.ORGANIZATION_WIDE_ENV, raising=False)
-    seen: list[list[str]] = []
-
-    def member_evaluations(_: Any, members: Any, __: Any) -> list[dict[str, Any]]:
-        seen.append(list(members))
-        return []
-
-    monkeypatch.setattr(rule, "member_evaluations", member_evaluations)
+    monkeypatch.setenv(rule.ORG_READINESS_BUCKET_ENV, "mfa-guardrails-org-readiness-x")
+    monkeypatch.setenv(rule.ORG_READINESS_MAX_AGE_ENV, "48")
+    generated = datetime.now(UTC) - timedelta(hours=age_hours)
+    summary = {"generatedAt": generated.isoformat(), "accounts": {
+        ACCOUNT: {"status": "COMPLIANT", "annotation": "ok"},
+        MEMBER_READY: {"status": "COMPLIANT", "annotation": "recovery-ready"},
+        MEMBER_UNREADY: {"status": "INSUFFICIENT_DATA", "annotation": "reader role " * 40},
+    }}  # fmt: skip
+    asked: list[str] = []
     config = FakeConfig()
+
+    def run_summary(bucket: str) -> dict[str, Any]:
+        asked.append(bucket)
+        return summary
+
     rule.handler(invocation(), LambdaContext(), clients=lambda: (aws.clients, config),
-                 members=lambda: [MEMBER_READY])  # fmt: skip
-    assert seen == ([[MEMBER_READY]] if organization_wide else [])
+                 run_summary=run_summary)  # fmt: skip
+    assert asked == ["mfa-guardrails-org-readiness-x"]
+    by_id = {e["ComplianceResourceId"]: e for e in config.evaluations
+             if e["ComplianceResourceType"] == "AWS::::Account"}  # fmt: skip
+    assert set(by_id) == {ACCOUNT, MEMBER_READY, MEMBER_UNREADY}  # its own account once
+    assert by_id[MEMBER_READY]["ComplianceType"] == "COMPLIANT"
+    # A member the run could not read fails closed, its annotation within Config's limit.
+    assert by_id[MEMBER_UNREADY]["ComplianceType"] == "NON_COMPLIANT"
+    assert len(by_id[MEMBER_UNREADY]["Annotation"]) <= 256
+    # A run older than the max age is a finding of the security account itself.
+    own = by_id[ACCOUNT]
+    assert (own["ComplianceType"] == "NON_COMPLIANT") is (age_hours > 48)
+    assert ("org run missing or stale" in own["Annotation"]) is (age_hours > 48)

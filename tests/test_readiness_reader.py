@@ -32,10 +32,12 @@ def _check(role: dict[str, Any] | None) -> None:
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRole"
     assert json.dumps(trust["Principal"]).count(f":iam::{SECURITY}:root") == 1
-    # Not the whole security account: its break-glass and admin principals only.
-    # (a permission-set pattern in its two exact forms: mfa_guardrails/config.py)
+    # Not the whole security account: its break-glass and admin principals only (a permission-set
+    # pattern in its two exact forms: mfa_guardrails/config.py), and the scheduled organization
+    # run's account function.
     assert trust["Condition"] == {"ArnLike": {"aws:PrincipalArn": [
         *load_config(ORGANIZATION_EXAMPLE).exempt_admin_arns,
+        f"arn:aws:iam::{SECURITY}:role/mfa-guardrails-org-readiness-account",
     ]}}  # fmt: skip
     (policy,) = role["Policies"]
     (statement,) = policy["PolicyDocument"]["Statement"]

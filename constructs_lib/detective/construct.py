@@ -37,7 +37,9 @@ from constructs_lib.detective.runtime.handler import (
     ALERT_RULE_BUSES_ENV,
     ALERT_RULES_REGION_ENV,
     ALERT_TOPIC_ARN_ENV,
-    ORGANIZATION_WIDE_ENV,
+    ORG_READINESS_BUCKET_ENV,
+    ORG_READINESS_MAX_AGE_ENV,
+    RUN_SUMMARY_KEY,
 )
 from constructs_lib.naming import PRODUCT_PREFIX
 from constructs_lib.phone_bundling import code_with_phonenumbers
@@ -63,21 +65,16 @@ PREREQUISITE_ACTIONS = (
 )  # fmt: skip
 
 
-def _organization_statements() -> list[iam.PolicyStatement]:
-    """Read member accounts' contacts from the delegated administrator (organization-wide)."""
+def _organization_statements(props: DetectiveControlsProps) -> list[iam.PolicyStatement]:
+    """Read the members' results of the latest organization readiness run (one object)."""
     return [
         iam.PolicyStatement(
-            sid="ReadMemberAccountContacts",
-            actions=list(READINESS_ACCOUNT_ACTIONS),
-            # account::<management account id>:account/o-<org id>/<member id>
-            resources=[f"arn:{Aws.PARTITION}:account::*:account/o-*/*"],
+            sid="ReadOrganizationRunSummary",
+            actions=["s3:GetObject"],
+            resources=[f"arn:{Aws.PARTITION}:s3:::{props.organization_run_bucket}/"
+                       f"{RUN_SUMMARY_KEY}"],
         ),
-        iam.PolicyStatement(
-            sid="ListMemberAccounts",
-            actions=["organizations:ListAccounts"],
-            resources=["*"],
-        ),
-    ]
+    ]  # fmt: skip
 
 
 def _prerequisite_statements(props: DetectiveControlsProps) -> list[iam.PolicyStatement]:
@@ -99,7 +96,11 @@ def _prerequisite_statements(props: DetectiveControlsProps) -> list[iam.PolicySt
 
 
 def _environment(props: DetectiveControlsProps) -> dict[str, str]:
-    environment = {ORGANIZATION_WIDE_ENV: "true"} if props.organization_wide else {}
+    environment: dict[str, str] = {}
+    if props.organization_run_bucket:
+        environment[ORG_READINESS_BUCKET_ENV] = props.organization_run_bucket
+        if props.organization_run_max_age_hours:
+            environment[ORG_READINESS_MAX_AGE_ENV] = str(props.organization_run_max_age_hours)
     if props.alert_rules_region:
         environment[ALERT_RULES_REGION_ENV] = props.alert_rules_region
         environment[ALERT_RULE_BUSES_ENV] = ",".join(props.alert_rule_buses)
@@ -166,7 +167,12 @@ class DetectiveControlsProps:
     require_operations_contact: bool = False
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     managed_rules: bool = True
-    organization_wide: bool = False
+    # The security account of an organization: the bucket of the scheduled organization
+    # readiness run (constructs_lib/org_readiness_run), whose latest results become one
+    # evaluation per member; a run older than the max age (hours; None: a run on demand only)
+    # is a finding of this account.
+    organization_run_bucket: str | None = None
+    organization_run_max_age_hours: int | None = None
     # The alert path this account holds, checked by the readiness rule (trail, recorder, the
     # rules on these buses in that region, confirmed subscriptions of that topic); None: not
     # checked.
@@ -175,10 +181,11 @@ class DetectiveControlsProps:
     alert_topic_arn: str | None = None
 
     def __post_init__(self) -> None:
-        if self.organization_wide and not self.recovery_readiness:
+        if self.organization_run_bucket and not self.recovery_readiness:
             raise ValueError(
-                "DetectiveControlsProps: organization_wide checks run in the recovery-readiness "
-                "Lambda; set recovery_readiness=True, or organization_wide=False"
+                "DetectiveControlsProps: the members' evaluations are written by the "
+                "recovery-readiness Lambda; set recovery_readiness=True, or no "
+                "organization_run_bucket"
             )
 
 
@@ -292,7 +299,7 @@ class DetectiveControls(Construct):
                     actions=list(READINESS_UNSCOPED_ACTIONS),
                     resources=["*"],
                 ),
-                *(_organization_statements() if props.organization_wide else []),
+                *(_organization_statements(props) if props.organization_run_bucket else []),
                 *(_prerequisite_statements(props) if props.alert_rules_region else []),
                 iam.PolicyStatement(
                     sid="WriteOwnLogs",
@@ -326,8 +333,7 @@ class DetectiveControls(Construct):
         )
         # The policy must exist before Config first invokes the function.
         function.node.add_dependency(policy)
-        if props.organization_wide:
-            Validations.of(policy).acknowledge(
+        Validations.of(policy).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5"
                     "[Resource::arn:<AWS::Partition>:account::*:account/o-*/*]",

@@ -83,7 +83,7 @@ class _Template:
         self.resources: Mapping[str, Any] = template.get("Resources", {})
         self.where = where
 
-    def resolve(self, value: Any) -> Any:
+    def resolve(self, value: Any) -> Any:  # noqa: PLR0911 - one return per intrinsic
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not isinstance(value, dict):
@@ -98,6 +98,12 @@ class _Template:
         if set(value) == {"Fn::Join"}:
             separator, parts = value["Fn::Join"]
             return separator.join(str(self.resolve(part)) for part in parts)
+        if set(value) == {"Fn::Split"}:
+            separator, source = value["Fn::Split"]
+            return str(self.resolve(source)).split(separator)
+        if set(value) == {"Fn::Select"}:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(index)]
         return {key: self.resolve(item) for key, item in value.items()}
 
     def _ref(self, name: str) -> str:
@@ -106,15 +112,16 @@ class _Template:
         if name in pseudo:
             return pseudo[name]
         kind = self.resources[name]["Type"]
-        if kind in {"AWS::SNS::Topic", "AWS::KMS::Key"}:
-            return self.arn(name)  # Ref of a topic is its ARN; a key's is its id
+        if kind in {"AWS::SNS::Topic", "AWS::KMS::Key", "AWS::StepFunctions::StateMachine"}:
+            return self.arn(name)  # Ref of a topic or state machine is its ARN; a key's is its id
         return self.physical_name(name)
 
     def physical_name(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
         props = resource.get("Properties", {})
         for key in ("RoleName", "FunctionName", "QueueName", "TopicName", "TableName",
-                    "LogGroupName", "Name", "AliasName"):  # fmt: skip
+                    "LogGroupName", "Name", "AliasName", "BucketName",
+                    "StateMachineName"):  # fmt: skip
             if key in props:
                 return str(self.resolve(props[key]))
         raise UnresolvableGrantError(
@@ -138,6 +145,8 @@ class _Template:
             "AWS::Lambda::Function": f"arn:aws:lambda:{head}:function:{name}",
             "AWS::Events::EventBus": f"arn:aws:events:{head}:event-bus/{name}",
             "AWS::IAM::Role": f"arn:aws:iam::{account}:role/{name}",
+            "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
+            "AWS::StepFunctions::StateMachine": f"arn:aws:states:{head}:stateMachine:{name}",
         }
         if kind not in formats:
             raise UnresolvableGrantError(f"{self.name}: no ARN format for {kind} ({logical_id})")

@@ -5,7 +5,11 @@ Each scheduled invocation evaluates the account with :func:`readiness.evaluate_a
 * one evaluation of the account (``AWS::::Account``, id = the invocation's ``accountId``): the
   worst status, and an annotation of at most 256 characters listing what to fix;
 * one evaluation per IAM user (``AWS::IAM::User``, id = the user's ``UserId``), so the Config
-  console lists exactly which users lack MFA or a second device.
+  console lists exactly which users lack MFA or a second device;
+* in the security account of an organization, one evaluation per member account from the latest
+  scheduled organization readiness run (``org_run.py``: it checks every account through its reader
+  role, and leaves a per-account summary in its bucket), and a finding of its own when that run
+  is older than it may be.
 
 Config's PutEvaluations refuses INSUFFICIENT_DATA, so a check that could not run (a missing
 permission) is written as NON_COMPLIANT with an annotation naming the permission: the rule fails
@@ -23,9 +27,9 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -61,9 +65,12 @@ ANNOTATION_LIMIT = 256  # PutEvaluations: Annotation is 1-256 characters
 BATCH_LIMIT = 100  # PutEvaluations: at most 100 evaluations per call
 SCHEDULED = "ScheduledNotification"
 REQUIRE_OPERATIONS_CONTACT = "requireOperationsContact"
-# Set by the construct in the security (delegated-admin) account: also check every member
-# account's recovery contacts centrally, instead of a Lambda in each account.
-ORGANIZATION_WIDE_ENV = "CHECK_ORGANIZATION_MEMBERS"
+# Set by the construct in the security (delegated-admin) account: the bucket of the scheduled
+# organization readiness run, whose latest per-account summary becomes one evaluation per member,
+# and how old that run may be (hours) before it is a finding itself.
+ORG_READINESS_BUCKET_ENV = "ORG_READINESS_BUCKET"
+ORG_READINESS_MAX_AGE_ENV = "ORG_READINESS_MAX_AGE_HOURS"
+RUN_SUMMARY_KEY = "latest/config-evaluations.json"  # org_run.CONFIG_SUMMARY_KEY
 # Set by the construct: the alert path this account holds (see prerequisites.AlertPath); unset,
 # the prerequisites are not checked (a stand-alone deployment of the construct).
 ALERT_RULES_REGION_ENV = "ALERT_RULES_REGION"
@@ -229,38 +236,60 @@ def build_evaluations(findings: Sequence[Finding], invocation: Invocation) -> li
     return evaluations
 
 
-def member_evaluations(
-    readiness: Clients,
-    member_ids: Iterable[str],
-    invocation: Invocation,
-) -> list[dict[str, Any]]:
-    """One AWS::::Account evaluation per member: its contact checks, through the Account API's
-    ``AccountId`` (the IAM checks need a role in the member; the managed rules cover them)."""
-    evaluations = []
-    for member in member_ids:
-        if member == invocation.account_id:
-            continue
-        findings = evaluate_account(
-            readiness, member, require_operations_contact=invocation.require_operations_contact
-        )
-        evaluations.append(
-            {
-                "ComplianceResourceType": ACCOUNT_RESOURCE_TYPE,
-                "ComplianceResourceId": member,
-                "ComplianceType": _compliance(worst(f.status for f in findings)),
-                "Annotation": summarise(findings),
-                "OrderingTimestamp": invocation.ordering_timestamp,
-            }
-        )
-    return evaluations
+def member_evaluations(summary: Mapping[str, Any], invocation: Invocation) -> list[dict[str, Any]]:
+    """One AWS::::Account evaluation per member, from the latest organization readiness run's
+    summary (``org_run.config_summary``: every check, in every account, through its reader
+    role). The run, not this rule, walks the organization: a serial loop here ran out of its
+    5 minutes somewhere past 700 accounts and then wrote nothing."""
+    accounts = summary.get("accounts", {})
+    return [
+        {
+            "ComplianceResourceType": ACCOUNT_RESOURCE_TYPE,
+            "ComplianceResourceId": member,
+            "ComplianceType": _compliance(Status(entry["status"])),
+            "Annotation": truncate(str(entry["annotation"])),
+            "OrderingTimestamp": invocation.ordering_timestamp,
+        }
+        for member, entry in sorted(accounts.items())
+        if member != invocation.account_id and entry.get("status") != Status.NOT_APPLICABLE
+    ]
 
 
-def organization_member_ids() -> list[str]:
-    """Active accounts of the organization (the caller must be its delegated administrator)."""
-    import boto3
+def run_freshness(summary: Mapping[str, Any] | None, now: datetime, max_age_hours: float,
+                  where: str) -> Finding:  # fmt: skip
+    """Is there an organization readiness run younger than ``max_age_hours``? The members'
+    evaluations are only as current as it: a stopped schedule or a failing run is a finding of
+    this (the security) account, so the rule never vouches for stale results."""
+    generated = None
+    if summary:
+        try:
+            generated = datetime.fromisoformat(str(summary.get("generatedAt")))
+        except ValueError:
+            generated = None
+    if generated is not None and (now - generated).total_seconds() <= max_age_hours * 3600:
+        return Finding(check="org-readiness-run", subject="organization", status=Status.COMPLIANT,
+                       fix=f"latest organization readiness run: {generated.isoformat()}",
+                       headline="org run current")  # fmt: skip
+    last = generated.isoformat() if generated else "none found"
+    return Finding(
+        check="org-readiness-run", subject="organization", status=Status.NON_COMPLIANT,
+        fix=f"no organization readiness run in the last {max_age_hours:g} hours (latest: {last}, "
+        f"in {where}): check the mfa-guardrails-org-readiness state machine's executions and "
+        "its schedule, or start one (aws stepfunctions start-execution)",
+        headline="org run missing or stale",
+    )  # fmt: skip
 
-    pages = boto3.client("organizations").get_paginator("list_accounts").paginate()
-    return [a["Id"] for page in pages for a in page["Accounts"] if a.get("Status") == "ACTIVE"]
+
+def read_run_summary(s3: Any, bucket: str) -> dict[str, Any] | None:
+    """The latest run's per-account summary, or None when there has been no run yet."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=RUN_SUMMARY_KEY)["Body"].read()
+    except Exception as error:
+        if getattr(error, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    summary: dict[str, Any] = json.loads(body)
+    return summary
 
 
 def _batches(items: Sequence[dict[str, Any]], size: int) -> Iterable[Sequence[dict[str, Any]]]:
@@ -292,6 +321,12 @@ def aws_clients() -> tuple[Clients, Any]:
     return Clients.from_session(session, region), session.client("config", region_name=region)
 
 
+def _latest_run_summary(bucket: str) -> dict[str, Any] | None:
+    import boto3
+
+    return read_run_summary(boto3.client("s3"), bucket)
+
+
 def alert_path() -> AlertPath | None:
     """The alert path to check, from the environment the construct sets."""
     if not os.environ.get(ALERT_RULES_REGION_ENV):
@@ -318,7 +353,7 @@ def handler(
     context: Any,
     *,
     clients: Callable[[], tuple[Clients, Any]] = aws_clients,
-    members: Callable[[], Iterable[str]] = organization_member_ids,
+    run_summary: Callable[[str], dict[str, Any] | None] | None = None,
     prerequisites: Callable[[], PrerequisiteClients] = prerequisite_clients,
 ) -> dict[str, Any]:
     """Config rule entry point: evaluate the account, write its evaluations, return a summary."""
@@ -335,9 +370,17 @@ def handler(
     path = alert_path()
     if path is not None:
         findings += evaluate_prerequisites(prerequisites(), path)
+    bucket = os.environ.get(ORG_READINESS_BUCKET_ENV)
+    summary = None
+    if bucket:
+        summary = (run_summary or _latest_run_summary)(bucket)
+        max_age = os.environ.get(ORG_READINESS_MAX_AGE_ENV)
+        if max_age:
+            findings.append(run_freshness(summary, datetime.now(UTC), float(max_age),
+                                          f"s3://{bucket}/{RUN_SUMMARY_KEY}"))  # fmt: skip
     evaluations = build_evaluations(findings, invocation)
-    if os.environ.get(ORGANIZATION_WIDE_ENV) == "true":
-        evaluations += member_evaluations(readiness, members(), invocation)
+    if summary:
+        evaluations += member_evaluations(summary, invocation)
     put_evaluations(config, evaluations, invocation.result_token)
     result = {
         "rule": invocation.rule_name,
