@@ -64,7 +64,7 @@ synth: setup
 ## mypy runs beside pytest (on the core pytest leaves idle between its own jobs); its report is
 ## printed after ruff's, and any of the three failing fails the target.
 test: setup
-	@log=$$(mktemp); $(PY) -m mypy >$$log 2>&1 & mypy=$$!; \
+	@log=$$(mktemp); nice -n 10 $(PY) -m mypy >$$log 2>&1 & mypy=$$!; \
 	echo "$(PY) -m pytest -q"; $(PY) -m pytest -q; tests=$$?; \
 	echo "$(PY) -m ruff check ."; $(PY) -m ruff check .; lint=$$?; \
 	wait $$mypy; typed=$$?; echo "$(PY) -m mypy"; cat $$log; rm -f $$log; \

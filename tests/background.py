@@ -28,11 +28,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _lower_priority(pid: int) -> None:
+    """Nice 10: a job whose result the session wants only at its end takes the CPU the tests
+    leave, instead of slowing them (and every test after them) down."""
+    os.setpriority(os.PRIO_PROCESS, pid, 10)
+
+
 class Job:
     """One subprocess of this Python, run from the project root with the venv first on PATH."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        """``env``: the whole environment of the job (default: this one, venv first on PATH)."""
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, later: bool = True
+    ) -> None:
+        """``env``: the whole environment of the job (default: this one, venv first on PATH).
+        ``later``: the job's result is wanted at the end of the session, so it runs at a lower
+        priority (nice): the tests it overlaps keep a whole core, and it takes what they leave."""
         venv_bin = Path(sys.executable).parent
         if env is None:
             env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -40,6 +50,11 @@ class Job:
             [sys.executable, *args], cwd=ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
+        if later:
+            _lower_priority(self._process.pid)
+
+    def done(self) -> bool:
+        return self._process.poll() is not None
 
     def wait(self, timeout: float = 600) -> tuple[int, str, str]:
         """Exit code, standard output and standard error, once the job has finished."""
@@ -59,6 +74,7 @@ class _LintProcess:
             [sys.executable, "-m", "tests.background"], cwd=ROOT, env=env, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
         )  # fmt: skip
+        _lower_priority(self._process.pid)  # its answers are waited for at the end
         self._lock = threading.Lock()
         self._pending: collections.deque[Future[tuple[int, str, str]]] = collections.deque()
         self._ended: tuple[int, str, str] | None = None  # once the process has ended

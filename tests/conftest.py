@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from mfa_guardrails.config import CONFIG_FILE_VARIABLE  # noqa: E402
 from tests.background import Job, Lint, lint_job  # noqa: E402
 from tests.policy.engine import Engine  # noqa: E402
 from tests.policy.policies import PolicySet  # noqa: E402
-from tests.synth import ORGANIZATION_EXAMPLE, Synthesized  # noqa: E402
+from tests.policy.proofs import Proofs  # noqa: E402
+from tests.synth import ORGANIZATION_EXAMPLE, SUMMARY, Synthesized  # noqa: E402
 
 ENFORCE = {
     "mfa-guardrails:enforcement": "enforce",
@@ -33,17 +35,60 @@ ENFORCE = {
 }
 
 
+# The organization example in audit, with configured groups kept by the SCPs (tests/
+# test_policy_matrix.py: the documents audit synthesizes are those enforce attaches).
+AUDIT_ORGANIZATION = {
+    **ORGANIZATION_EXAMPLE,
+    "mfa-guardrails:enforcement": "audit",
+    "mfa-guardrails:attach-to-group-names": ["Developers"],
+    "mfa-guardrails:attach-to-names-exist-in-members": True,
+}
+# The configurations tests synthesize, by the fixture that asks for each, in the order the
+# background synthesizer makes them (the order their tests run in).
+_SYNTHESIZED: dict[str, Mapping[str, Any]] = {
+    "default_synth": {}, "org_synth": ORGANIZATION_EXAMPLE, "enforce_synth": ENFORCE,
+    "audit_org_synth": AUDIT_ORGANIZATION,
+}  # fmt: skip
+SYNTHESIZER = pytest.StashKey["_Planned"]()
+
+
+def _synth_key(overrides: Mapping[str, Any]) -> str:
+    return repr(sorted(overrides.items()))
+
+
+class _Planned:
+    """Configurations one background process synthesizes (``python -m tests.synth``, one CDK
+    runtime for all, started at collection): the tests that need no synth run meanwhile."""
+
+    def __init__(self, job: Job, outdirs: dict[str, Path]) -> None:
+        self.job, self.outdirs = job, outdirs
+
+    def wait_for(self, key: str) -> Path:
+        outdir = self.outdirs[key]
+        while not (outdir / SUMMARY).exists():
+            if self.job.done():
+                code, _, err = self.job.wait()
+                assert (outdir / SUMMARY).exists(), f"synth failed ({code}):\n{err[-4000:]}"
+            time.sleep(0.02)
+        return outdir
+
+
 @pytest.fixture(scope="session")
 def synthesize(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Callable[[Mapping[str, Any]], Synthesized]:
-    """Return a cached synthesizer: the same overrides are synthesized only once per session."""
+    """Return a cached synthesizer: the same overrides are synthesized only once per session,
+    in the background process when collection planned them, here otherwise."""
     cache: dict[str, Synthesized] = {}
+    planned: _Planned | None = request.config.stash.get(SYNTHESIZER, None)
 
     def get(overrides: Mapping[str, Any]) -> Synthesized:
-        key = repr(sorted(overrides.items()))
+        key = _synth_key(overrides)
         if key not in cache:
-            cache[key] = Synthesized(overrides, tmp_path_factory.mktemp("cdk.out"))
+            if planned is not None and key in planned.outdirs:
+                cache[key] = Synthesized.load(overrides, planned.wait_for(key))
+            else:
+                cache[key] = Synthesized(overrides, tmp_path_factory.mktemp("cdk.out"))
         return cache[key]
 
     return get
@@ -52,6 +97,11 @@ def synthesize(
 @pytest.fixture(scope="session")
 def default_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
     return synthesize({})
+
+
+@pytest.fixture(scope="session")
+def audit_org_synth(synthesize: Callable[[Mapping[str, Any]], Synthesized]) -> Synthesized:
+    return synthesize(AUDIT_ORGANIZATION)
 
 
 @pytest.fixture(scope="session")
@@ -85,8 +135,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     as a test that needs it is collected: it overlaps the rest of the suite."""
     # Tests that wait for a background job run last, so the job overlaps the whole suite instead
     # of being waited for on the critical path.
-    waits = [item for item in items if _WAITS_FOR & set(getattr(item, "fixturenames", ()))]
-    items[:] = [item for item in items if item not in waits] + waits
+    def uses(item: pytest.Item, names: set[str]) -> set[str]:
+        return names & set(getattr(item, "fixturenames", ()))
+
+    # One background process synthesizes every configuration the collected tests need; the
+    # tests that need none run first, meanwhile; then each configuration's tests, in the order
+    # they are synthesized; last, the tests that wait for another background job.
+    needed = [f for f in _SYNTHESIZED if any(uses(item, {f}) for item in items)]
+    if needed:
+        outdirs = {f: Path(tempfile.mkdtemp(prefix="cdk.out-")) for f in needed}
+        plan = [[str(outdirs[f]), dict(_SYNTHESIZED[f])] for f in needed]
+        config.stash[SYNTHESIZER] = _Planned(
+            Job("-m", "tests.synth", json.dumps(plan), later=False),
+            {_synth_key(_SYNTHESIZED[f]): outdirs[f] for f in needed},
+        )
+
+    def rank(item: pytest.Item) -> int:
+        if uses(item, _WAITS_FOR):
+            return len(needed) + 1
+        return max((needed.index(f) + 1 for f in uses(item, set(needed))), default=0)
+
+    items.sort(key=rank)  # stable: the collected order within each rank
+    _start_engine_and_proofs(config, items)
     if any("bad_template_lint" in getattr(item, "fixturenames", ()) for item in items):
         bad = Path(tempfile.mkdtemp(prefix="bad-template-")) / "Bad.template.json"
         bad.write_text(json.dumps(BAD_TEMPLATE))
@@ -155,11 +225,47 @@ def org_lint(org_synth: Synthesized, request: pytest.FixtureRequest) -> Lint:
     return request.config.stash[ORG_LINT]
 
 
+ENGINE = pytest.StashKey[Engine]()
+PROOFS = pytest.StashKey[Proofs]()
+
+
+def _start_engine_and_proofs(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The engine starts at collection when a test needs it, and the policy proofs' evaluations
+    with it (a thread that waits for the organization example): they overlap the tests that run
+    first instead of being waited for."""
+    names = {name for item in items for name in getattr(item, "fixturenames", ())}
+    if not names & {"engine", "proofs"}:
+        return
+    config.stash[ENGINE] = engine = Engine()
+    if "proofs" in names:
+        planned: _Planned | None = config.stash.get(SYNTHESIZER, None)
+        key = _synth_key(ORGANIZATION_EXAMPLE)
+
+        def organization() -> Synthesized:
+            assert planned is not None
+            assert key in planned.outdirs
+            return Synthesized.load(ORGANIZATION_EXAMPLE, planned.wait_for(key))
+
+        config.stash[PROOFS] = Proofs.start(engine, organization)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    engine = config.stash.get(ENGINE, None)
+    if engine is not None:
+        engine.close()
+
+
 @pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
+def engine(request: pytest.FixtureRequest) -> Engine:
     """The policy-evaluation engine: long-lived Node processes for the whole session."""
-    with Engine() as started:
-        yield started
+    return request.config.stash[ENGINE]
+
+
+@pytest.fixture(scope="session")
+def proofs(request: pytest.FixtureRequest, org_synth: Synthesized) -> Proofs:
+    """The matrix, sweep slice and mutations, evaluated since collection (tests/policy/
+    proofs.py); ``org_synth`` keeps their tests in the organization example's place."""
+    return request.config.stash[PROOFS]
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +32,64 @@ def default_context() -> dict[str, Any]:
     return dict(EMBEDDED_DEFAULT)
 
 
-class Synthesized:
-    """One synthesized configuration: its config, templates by stack name, and the assembly dir."""
+@dataclass(frozen=True)
+class DeployedStack:
+    """Where CDK deploys one stack (what the tests read of CDK's Stack objects)."""
 
-    def __init__(self, overrides: Mapping[str, Any], outdir: Path) -> None:
+    stack_name: str
+    account: str
+    region: str
+
+
+SUMMARY = "synth-summary.json"
+
+
+class Synthesized:
+    """One synthesized configuration: its config, templates by stack name, the stacks' accounts
+    and regions, and the assembly dir.
+
+    ``Synthesized(overrides, outdir)`` synthesizes in this process and writes a summary beside
+    the assembly; :meth:`load` reads an assembly another process synthesized that way (the test
+    session synthesizes its configurations in one background process: ``python -m tests.synth``).
+    """
+
+    def __init__(self, overrides: Mapping[str, Any], outdir: Path, *, synth: bool = True) -> None:
         context = {**default_context(), **overrides}
         self.config: GuardrailsConfig = load_config(context)
+        self.outdir = outdir
+        if not synth:
+            summary = json.loads((outdir / SUMMARY).read_text())
+            self.stacks = [DeployedStack(**stack) for stack in summary]
+            self.templates: dict[str, dict[str, Any]] = {
+                stack.stack_name: json.loads(
+                    (outdir / f"{stack.stack_name}.template.json").read_text())
+                for stack in self.stacks
+            }  # fmt: skip
+            return
         app = App(context=context, outdir=str(outdir), builtin_cloud_formation_validation=False)
-        self.stacks = stacks = add_topology(app, self.config)
+        stacks = add_topology(app, self.config)
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
         assembly = app.synth()
-        self.outdir = outdir
-        self.templates: dict[str, dict[str, Any]] = {
+        self.stacks = [DeployedStack(s.stack_name, s.account, s.region) for s in stacks]
+        self.templates = {
             stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template
             for stack in stacks
         }
+        # Written last, and atomically: its presence says the assembly is complete.
+        partial = outdir / f"{SUMMARY}.partial"
+        partial.write_text(json.dumps([asdict(stack) for stack in self.stacks]))
+        partial.rename(outdir / SUMMARY)
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any], outdir: Path) -> Synthesized:
+        return cls(overrides, outdir, synth=False)
 
     def template(self, stack_name: str) -> Template:
         return Template.from_json(self.templates[stack_name])
+
+
+if __name__ == "__main__":
+    # python -m tests.synth PLAN_JSON: [[outdir, overrides], ...], synthesized in that order by
+    # one CDK (jsii) runtime, each readable with Synthesized.load as soon as it is done.
+    for directory, overrides in json.loads(sys.argv[1]):
+        Synthesized(overrides, Path(directory))

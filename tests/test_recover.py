@@ -45,9 +45,9 @@ SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 class Session:
     """boto3 under moto, with the caller's identity chosen by the test."""
 
-    def __init__(self, caller: str) -> None:
+    def __init__(self, caller: str, iam: Any) -> None:
         self.caller = caller
-        self.iam: Any = boto3.client("iam", region_name="us-east-1")
+        self.iam = iam
 
     def client(self, service: str, **_: Any) -> Any:
         if service == "sts":
@@ -64,15 +64,24 @@ class _Identity:
         return {"Account": self.arn.split(":")[4], "Arn": self.arn}
 
 
+@pytest.fixture(scope="module")
+def _moto() -> Iterator[tuple[Any, Any]]:
+    """One moto for the module (starting it and making clients is most of a test's cost)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        with mock_aws() as mock:
+            yield mock, boto3.client("iam", region_name="us-east-1")
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1")
-        iam.create_role(RoleName=SSO_ADMIN, Path=SSO_PATH, AssumeRolePolicyDocument="{}")
-        iam.create_role(RoleName="Admin", AssumeRolePolicyDocument="{}")
-        iam.create_group(GroupName="MfaRequired")
-        yield iam
+def aws(_moto: tuple[Any, Any]) -> Any:
+    """The module's account, empty again: the admin roles and MfaRequired only."""
+    mock, iam = _moto
+    mock.reset()
+    iam.create_role(RoleName=SSO_ADMIN, Path=SSO_PATH, AssumeRolePolicyDocument="{}")
+    iam.create_role(RoleName="Admin", AssumeRolePolicyDocument="{}")
+    iam.create_group(GroupName="MfaRequired")
+    return iam
 
 
 def _user(iam: Any, name: str, *, devices: int = 1, keys: int = 0, group: bool = True) -> None:
@@ -108,7 +117,7 @@ def _devices(iam: Any, user: str) -> list[str]:
 
 def test_dry_run_prints_each_call_and_changes_nothing(aws: Any, tmp_path: Path) -> None:
     _user(aws, "bob")
-    code, out = _run(Session(_admin()), "user", "--account-id", ACCOUNT, "--user", "bob",
+    code, out = _run(Session(_admin(), aws), "user", "--account-id", ACCOUNT, "--user", "bob",
                      records=tmp_path)  # fmt: skip
     assert code == 0
     principal = f"arn:aws:iam::{ACCOUNT}:role{SSO_PATH}{SSO_ADMIN}"
@@ -123,7 +132,7 @@ def test_dry_run_prints_each_call_and_changes_nothing(aws: Any, tmp_path: Path) 
 def test_apply_removes_the_lost_device_and_records_it(aws: Any, tmp_path: Path) -> None:
     _user(aws, "bob")
     (serial,) = _devices(aws, "bob")
-    code, out = _run(Session(_admin()), "user", "--account-id", ACCOUNT, "--user", "bob",
+    code, out = _run(Session(_admin(), aws), "user", "--account-id", ACCOUNT, "--user", "bob",
                      "--apply", records=tmp_path)  # fmt: skip
     assert code == 0, out
     assert _devices(aws, "bob") == []
@@ -143,7 +152,7 @@ def test_apply_removes_the_lost_device_and_records_it(aws: Any, tmp_path: Path) 
 
 def test_stolen_changes_password_keys_and_sessions_first(aws: Any, tmp_path: Path) -> None:
     _user(aws, "carol", keys=2, group=False)
-    code, out = _run(Session(_admin()), "user", "--account-id", ACCOUNT, "--user", "carol",
+    code, out = _run(Session(_admin(), aws), "user", "--account-id", ACCOUNT, "--user", "carol",
                      "--stolen", "--apply", records=tmp_path)  # fmt: skip
     assert code == 0, out
     (path,) = tmp_path.glob("*.json")
@@ -170,7 +179,7 @@ def test_a_failure_at_any_step_resumes_to_the_same_end_state(
     aws: Any, tmp_path: Path, failing: int
 ) -> None:
     _user(aws, "dave", keys=1)
-    session = Session(_admin())
+    session = Session(_admin(), aws)
     real = session.iam
     calls = {"n": 0}
 
@@ -227,7 +236,7 @@ def test_bad_input_is_refused_and_nothing_changes(
     _user(aws, "two", devices=2)
     _user(aws, "none", devices=0)
     before = {u: _devices(aws, u) for u in ("erin", "frank", "two", "none")}
-    code, out = _run(Session(_admin()), "user", "--account-id", ACCOUNT, *argv, "--apply",
+    code, out = _run(Session(_admin(), aws), "user", "--account-id", ACCOUNT, *argv, "--apply",
                      records=tmp_path)  # fmt: skip
     assert code == 1, out
     assert expected in out
@@ -239,7 +248,7 @@ def test_bad_input_is_refused_and_nothing_changes(
 def test_a_plain_admin_is_refused_before_any_call(aws: Any, tmp_path: Path) -> None:
     _user(aws, "bob")
     caller = f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/mallory"
-    code, out = _run(Session(caller), "user", "--account-id", ACCOUNT, "--user", "bob",
+    code, out = _run(Session(caller, aws), "user", "--account-id", ACCOUNT, "--user", "bob",
                      "--apply", records=tmp_path)  # fmt: skip
     assert code == 1
     assert "is not an admin or break-glass principal" in out
@@ -247,15 +256,15 @@ def test_a_plain_admin_is_refused_before_any_call(aws: Any, tmp_path: Path) -> N
 
 
 def test_credentials_of_another_account_cannot_run(aws: Any, tmp_path: Path) -> None:
-    code, out = _run(Session(_admin()), "user", "--account-id", "999999999999", "--user", "bob",
-                     records=tmp_path)  # fmt: skip
+    code, out = _run(Session(_admin(), aws), "user", "--account-id", "999999999999", "--user",
+                     "bob", records=tmp_path)  # fmt: skip
     assert code == 2
     assert "sign in to 999999999999" in out
 
 
 def test_verify_wants_two_devices_then_closes_the_record(aws: Any, tmp_path: Path) -> None:
     _user(aws, "bob")
-    session = Session(_admin())
+    session = Session(_admin(), aws)
     assert _run(session, "user", "--account-id", ACCOUNT, "--user", "bob", "--apply",
                 records=tmp_path)[0] == 0  # fmt: skip
     verify = ("verify", "--account-id", ACCOUNT, "--user", "bob")
@@ -434,7 +443,7 @@ def test_readme_dry_run_is_what_the_command_prints(aws: Any, tmp_path: Path) -> 
     aws.enable_mfa_device(UserName="bob", SerialNumber=serial, AuthenticationCode1="123456",
                           AuthenticationCode2="654321")  # fmt: skip
     key = aws.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
-    code, out = _run(Session(_admin()), "user", "--account-id", ACCOUNT, "--user", "bob",
+    code, out = _run(Session(_admin(), aws), "user", "--account-id", ACCOUNT, "--user", "bob",
                      "--stolen", records=tmp_path)  # fmt: skip
     assert code == 0
     admin = f"arn:aws:iam::{ACCOUNT}:role{SSO_PATH}{SSO_ADMIN}"
