@@ -79,7 +79,7 @@ manifest: setup
 ## version's cdk.out (INSTALLED=dir) or, without INSTALLED, the deployed templates (credentials of
 ## the stacks' account); CONFIG=path.json as above. Exit 0 nothing, 1 findings, 2 cannot run.
 upgrade-check: setup
-	$(PY) -m mfa_guardrails.upgrade_check $(if $(INSTALLED),--installed $(INSTALLED),--deployed)$(if \
+	$(VENV)/bin/mfa-guardrails upgrade-check $(if $(INSTALLED),--installed $(INSTALLED),--deployed)$(if \
 	  $(CONFIG), --config $(CONFIG))
 
 ## The whole policy sweep (every action of 11 services x every principal kind x MFA states).
@@ -112,12 +112,12 @@ deploy: setup
 ## Read-only checks of what the first deploy needs (bootstrap and trust, trusted access, delegated
 ## admin, SCP slots, Chatbot), with the deploying account's credentials; CONFIG=path.json as above.
 preflight: setup
-	$(PY) -m mfa_guardrails.preflight $(if $(CONFIG),--config $(CONFIG))
+	$(VENV)/bin/mfa-guardrails preflight $(if $(CONFIG),--config $(CONFIG))
 
 ## Who would be locked out, in every account, before enforce: run with the security account's
 ## credentials; writes readiness/report.{json,csv,sarif,html}.
 org-readiness: setup
-	$(PY) -m mfa_guardrails.org_readiness $(if $(CONFIG),--config $(CONFIG)) \
+	$(VENV)/bin/mfa-guardrails org-readiness $(if $(CONFIG),--config $(CONFIG)) \
 	  $(foreach kind,json csv sarif html,--$(kind) readiness/report.$(kind))
 
 bench: setup

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import boto3
     from moto import mock_aws
 
-    from mfa_guardrails import org_readiness
+    from mfa_guardrails.cli import org_readiness
     from mfa_guardrails.config import load_config
     from tests import simulated_org
 

@@ -1,7 +1,7 @@
 """What CloudFormation would replace between two versions of the templates.
 
 Shared by the stateful-resource manifest (``mfa_guardrails.manifest``, ``make manifest``) and the
-upgrade check (``mfa_guardrails.upgrade_check``, ``make upgrade-check``). A resource is replaced
+upgrade check (``mfa_guardrails.cli.upgrade_check``, ``make upgrade-check``). A resource is replaced
 (deleted and created again) when its logical id changes, when its type changes, or when a
 property its CloudFormation resource schema lists as ``createOnlyProperties`` changes. The schemas
 are the ones cfn-lint ships (the registry's, per region; us-east-1 here), not a list of our own,

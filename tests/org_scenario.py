@@ -2,7 +2,7 @@
 in moto, as a background job (``python -m tests.org_scenario OUTDIR``): building the accounts
 and checking them costs seconds of CPU, which overlap the rest of the suite on the second core.
 
-It runs the real command (``mfa_guardrails.org_readiness.main``) on the whole organization
+It runs the real command (``mfa_guardrails.cli.org_readiness.main``) on the whole organization
 with every output format, and again interrupted by Ctrl-C; lists one OU's accounts as ``--ou``
 would; and writes what the tests in ``tests/test_org_readiness.py`` assert on to
 ``OUTDIR/scenario.json``.
@@ -22,7 +22,7 @@ ACCOUNTS = 50  # every one of the 19 personas at least twice, over 3 OUs; and th
 
 
 def _run(argv: list[str], org: Any, base: Any, **kwargs: Any) -> dict[str, Any]:
-    from mfa_guardrails import org_readiness
+    from mfa_guardrails.cli import org_readiness
 
     out, err = io.StringIO(), io.StringIO()
     started = time.perf_counter()
@@ -59,7 +59,7 @@ def main(outdir: Path) -> int:
                                                                         "html")]  # fmt: skip
         whole = _run(["--config", str(config), "--concurrency", "4", *formats], org, base)
         # One OU (its nested OU included): which accounts the command would check.
-        from mfa_guardrails.org_readiness import list_accounts
+        from mfa_guardrails.cli.org_readiness import list_accounts
 
         organizations = boto3.client("organizations", region_name="us-east-1")
         ou = "Root/Workloads"
@@ -85,7 +85,7 @@ def _ou_id(organizations: Any, path: str) -> str:
 
 def _interrupted(org: Any, base: Any, config: Path, outdir: Path) -> dict[str, Any]:
     """Ctrl-C after the fifth account: the report still comes out, marked partial."""
-    from mfa_guardrails import org_readiness
+    from mfa_guardrails.cli import org_readiness
 
     original = org_readiness.check_account
     seen = 0

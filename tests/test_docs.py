@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bench import scale_model
-from mfa_guardrails import preflight
+from mfa_guardrails.cli import preflight
 from mfa_guardrails.config import CONTEXT_PREFIX, config_keys, load_config
 from tests.background import Job
 from tests.synth import ORGANIZATION_EXAMPLE, ROOT, Synthesized
@@ -34,6 +34,8 @@ def test_readme_shows_the_two_commands_and_ci_runs_the_test_one() -> None:
 # How each README command is checked without AWS credentials: `make -n` proves a target exists
 # and shows what it would run; the readiness CLI (it needs credentials) answers --help here and
 # is exercised end to end with moto in tests/test_readiness.py.
+# The console script `make setup` installs (README shows it with its venv path).
+CLI = str(Path(sys.executable).parent / "mfa-guardrails")
 CHECKS = {
     "make synth": (["make", "-n", "synth"], "-m mfa_guardrails.checks"),
     "make test": (["make", "-n", "test"], "-m pytest"),
@@ -45,34 +47,30 @@ CHECKS = {
         ["make", "-n", "diff", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk diff\n"),
     "make preflight CONFIG=my-org.json": (
         ["make", "-n", "preflight", "CONFIG=my-org.json"],
-        "-m mfa_guardrails.preflight --config my-org.json"),
+        "bin/mfa-guardrails preflight --config my-org.json"),
     "make deploy CONFIG=my-org.json": (
         ["make", "-n", "deploy", "CONFIG=my-org.json"], "/my-org.json npx --no-install cdk deploy"),
     "make deploy": (["make", "-n", "deploy"], "cdk deploy --all --require-approval broadening"),
     "make manifest": (["make", "-n", "manifest"], "-m mfa_guardrails.manifest"),
     "make upgrade-check INSTALLED=../installed/cdk.out": (
         ["make", "-n", "upgrade-check", "INSTALLED=../installed/cdk.out"],
-        "-m mfa_guardrails.upgrade_check --installed ../installed/cdk.out"),
+        "bin/mfa-guardrails upgrade-check --installed ../installed/cdk.out"),
     "make upgrade-check CONFIG=my-org.json": (
         ["make", "-n", "upgrade-check", "CONFIG=my-org.json"],
-        "-m mfa_guardrails.upgrade_check --deployed --config my-org.json"),
+        "bin/mfa-guardrails upgrade-check --deployed --config my-org.json"),
     "make deploy APPROVAL=never": (
         ["make", "-n", "deploy", "APPROVAL=never"], "cdk deploy --all --require-approval never"),
     "make org-readiness CONFIG=examples/organization.json": (
         ["make", "-n", "org-readiness", "CONFIG=examples/organization.json"],
-        "-m mfa_guardrails.org_readiness --config examples/organization.json"),
-    "python -m mfa_guardrails.org_readiness --config team.json --ou ou-ab12-workload1 --html "
-    "r.html": ([sys.executable, "-m", "mfa_guardrails.org_readiness", "--help"], "--html FILE"),
-    "python -m mfa_guardrails.readiness": (
-        [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
-    "python -m mfa_guardrails.replay": (
-        [sys.executable, "-m", "mfa_guardrails.replay", "--help"], "--apply"),
-    "python -m mfa_guardrails.replay --apply": (
-        [sys.executable, "-m", "mfa_guardrails.replay", "--help"], "--apply"),
-    "python -m mfa_guardrails.readiness --json": (
-        [sys.executable, "-m", "mfa_guardrails.readiness", "--help"], "--json"),
+        "bin/mfa-guardrails org-readiness --config examples/organization.json"),
+    ".venv/bin/mfa-guardrails org-readiness --config team.json --ou ou-ab12-workload1 --html "
+    "r.html": ([CLI, "org-readiness", "--help"], "--html FILE"),
+    ".venv/bin/mfa-guardrails readiness": ([CLI, "readiness", "--help"], "--json"),
+    ".venv/bin/mfa-guardrails replay": ([CLI, "replay", "--help"], "--apply"),
+    ".venv/bin/mfa-guardrails replay --apply": ([CLI, "replay", "--help"], "--apply"),
+    ".venv/bin/mfa-guardrails readiness --json": ([CLI, "readiness", "--help"], "--json"),
     **{f".venv/bin/mfa-guardrails recover {case}": (
-        [str(Path(sys.executable).parent / "mfa-guardrails"), "recover",
+        [CLI, "recover",
          case.split()[0], "--help"], option)
        for case, option in {
            "user --account-id 123456789012 --user bob --stolen": "--stolen",

@@ -3,7 +3,7 @@ notifier, each invoked the way Lambda invokes asynchronously (one try and up to 
 the handler raises, then the on-failure destination), with publish failing at a fixed rate.
 
 Every event must end exactly one way: published once, or (all tries failed) in the on-failure
-queue, from where `python -m mfa_guardrails.replay` delivers it. Never both, never neither.
+queue, from where `mfa-guardrails replay` delivers it. Never both, never neither.
 The SNS client is an in-memory double that fails like botocore (a ClientError) and checks what
 SNS checks (subject, size); moto is too slow for thousands of publishes in the test budget, and
 tests/test_notifier.py already runs every sample through moto's SNS.

@@ -222,7 +222,7 @@ def test_the_monitor_reports_a_silence_once_and_the_recovery_once(
     (message,) = _messages(aws)
     assert message["Subject"] == "mfa-guardrails: 1 account(s) went silent"
     assert "111122223333: last heartbeat" in message["Message"]
-    assert "python -m mfa_guardrails.readiness" in message["Message"]
+    assert "mfa-guardrails readiness" in message["Message"]
     monitor.handler({}, None)
     assert _messages(aws) == []  # the same silence is not repeated (the alarm stays in ALARM)
     _beat(aws, "111122223333", timedelta(minutes=1))

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 
+from constructs_lib.detective.runtime import org_report as report_formats
 from constructs_lib.detective.runtime.readiness import (
     Finding,
     LockoutScope,
@@ -36,8 +37,8 @@ from constructs_lib.detective.runtime.readiness import (
     check_user,
     check_user_lockout,
 )
-from mfa_guardrails import org_readiness, report_formats
-from mfa_guardrails.org_readiness import Account, AccountResult, OrgReport
+from mfa_guardrails.cli import org_readiness
+from mfa_guardrails.cli.org_readiness import Account, AccountResult, OrgReport
 from tests.policy.engine import Engine
 from tests.policy.policies import PolicySet, Request
 from tests.policy.principals import ARN, Principal

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from constructs_lib.scp.construct import SCP_SIZE_BUDGET, SCP_SIZE_LIMIT, sizes
+from mfa_guardrails.cli.preflight import OUR_SCP_COUNT
 from mfa_guardrails.config import ConfigError, load_config
-from mfa_guardrails.preflight import OUR_SCP_COUNT
 from tests.policy.chains import (
     configured_group_chain,
     stopped_at,

@@ -18,9 +18,9 @@ from moto import mock_aws
 from moto.organizations.models import FakeDelegatedAdministrator
 
 from constructs_lib.scp.documents import Exemptions, service_control_policies
-from mfa_guardrails import preflight
+from mfa_guardrails.cli import preflight
+from mfa_guardrails.cli.preflight import Boto3Sessions, Check, main, run_checks
 from mfa_guardrails.config import GuardrailsConfig, load_config
-from mfa_guardrails.preflight import Boto3Sessions, Check, main, run_checks
 from tests.synth import Synthesized
 
 P = "mfa-guardrails:"

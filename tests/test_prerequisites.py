@@ -24,7 +24,7 @@ from constructs_lib.detective.runtime.prerequisites import (
     evaluate_prerequisites,
 )
 from constructs_lib.detective.runtime.readiness import Status
-from mfa_guardrails import readiness as report
+from mfa_guardrails.cli import readiness as report
 
 REGION = "us-east-1"
 SESSION = boto3.session.Session()  # one session: its service models load once

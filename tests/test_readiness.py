@@ -51,7 +51,7 @@ from constructs_lib.detective.runtime.readiness import (
     normalise_phone,
     worst,
 )
-from mfa_guardrails import readiness as cli
+from mfa_guardrails.cli import readiness as cli
 
 ACCOUNT = "123456789012"  # moto's default account
 MEMBER = "210987654321"
@@ -609,7 +609,7 @@ def test_cli_starts_without_aws_cdk_or_boto3() -> None:
     """The CLI shares the Lambda's checks through constructs_lib.detective, whose construct must
     not be imported (it would start aws_cdk's Node.js process)."""
     code = (
-        "import sys, mfa_guardrails.readiness; "
+        "import sys, mfa_guardrails.cli.readiness; "
         "print(sorted(m for m in ('aws_cdk', 'boto3', 'jsii') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mfa_guardrails import replay
+from mfa_guardrails.cli import replay
 
 REGION = "us-east-1"
 SESSION = boto3.session.Session()

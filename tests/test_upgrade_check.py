@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from mfa_guardrails import upgrade_check
+from mfa_guardrails.cli import upgrade_check
 from mfa_guardrails.templates import Unit, assembly_units
 from tests.synth import Synthesized
 

@@ -155,7 +155,7 @@ class DetectiveControlsProps:
     ``recovery_readiness=False`` deploys the managed rules only, with no Lambda and no asset: a
     StackSet template must be asset-free (there, place the rules with
     ``constructs_lib.regional.deploy_only_in(construct, home_region)``, and run the readiness
-    check centrally or with ``python -m mfa_guardrails.readiness``).
+    check centrally or with ``mfa-guardrails readiness``).
     """
 
     include_global_rules: bool

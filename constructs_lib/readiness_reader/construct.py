@@ -1,5 +1,5 @@
 """A read-only role for the organization readiness report
-(``python -m mfa_guardrails.org_readiness``).
+(``mfa-guardrails org-readiness``).
 
 It may make exactly the calls of the readiness checks (contacts, root and users' MFA, who would be
 locked out, the alert path's trail and recorder), each read-only, and is trusted by one account

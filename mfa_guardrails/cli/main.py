@@ -15,13 +15,16 @@ from importlib import import_module
 EXIT_INTERRUPTED = 130
 # name -> (module whose main(argv) runs it, one line of help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "readiness": ("mfa_guardrails.readiness", "can this account recover from a lost device?"),
-    "org-readiness": ("mfa_guardrails.org_readiness",
+    "readiness": ("mfa_guardrails.cli.readiness", "can this account recover from a lost device?"),
+    "org-readiness": ("mfa_guardrails.cli.org_readiness",
                       "the readiness report for every account of the organization"),
-    "preflight": ("mfa_guardrails.preflight", "is the organization ready to deploy and enforce?"),
-    "replay": ("mfa_guardrails.replay", "deliver the alerts waiting in the dead-letter queues"),
+    "preflight": ("mfa_guardrails.cli.preflight",
+                  "is the organization ready to deploy and enforce?"),
+    "replay": ("mfa_guardrails.cli.replay", "deliver the alerts waiting in the dead-letter queues"),
     "recover": ("mfa_guardrails.cli.recover",
                 "a lost or stolen MFA device: the recovery, dry run first"),
+    "upgrade-check": ("mfa_guardrails.cli.upgrade_check",
+                      "what an upgrade would replace or broaden, before make deploy"),
 }  # fmt: skip
 
 

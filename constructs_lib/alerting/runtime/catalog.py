@@ -1370,7 +1370,7 @@ ENTRIES: tuple[Entry, ...] = (
         "hour, so CloudTrail, forwarding, the rules and the notifier are proven alive; an "
         "account whose heartbeats stop is named on the operations topic.",
         what_to_do="Nothing. If the operations topic reports an account silent, run "
-        "`python -m mfa_guardrails.readiness` there: the prerequisites name what broke.",
+        "`mfa-guardrails readiness` there: the prerequisites name what broke.",
     ),
     Entry(
         id="mfa-required-membership-removed",

@@ -2,5 +2,5 @@
 
 This folder is the Lambda's code asset as is (handler ``handler.handler``), so nothing here may
 import aws_cdk, and everything but boto3 comes from the standard library. The readiness report CLI
-(``mfa_guardrails.readiness``) imports the same checks.
+(``mfa_guardrails.cli.readiness``) imports the same checks.
 """

@@ -1,5 +1,5 @@
 """One account's readiness, read through the ``mfa-guardrails-readiness-reader`` role: the unit of
-work of both the laptop command (``mfa_guardrails.org_readiness``, a thread per account) and the
+work of both the laptop command (``mfa_guardrails.cli.org_readiness``, a thread per account) and the
 scheduled run in AWS (``org_run.py``, a Lambda invocation per account in a Distributed Map).
 
 It assumes the reader role, runs the very checks of the single-account report and the Config rule
@@ -197,5 +197,5 @@ def _failed(account: Account, error: Exception) -> Finding:
         check="report-error", subject=f"account {account.id}",
         status=Status.INSUFFICIENT_DATA, headline="check failed",
         fix=f"the checks failed here ({reason}); run the report again (python -m "
-        "mfa_guardrails.readiness in that account shows more)",
+        "mfa_guardrails.cli.readiness in that account shows more)",
     )  # fmt: skip

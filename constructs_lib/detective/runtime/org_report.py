@@ -3,7 +3,7 @@ and its renderings: a terminal summary, JSON, CSV (one row per finding), SARIF 2
 scanning, and one self-contained HTML page a manager can open offline (inline CSS and SVG charts,
 no script, nothing fetched).
 
-One implementation for the laptop command (``mfa_guardrails.org_readiness``) and the scheduled run
+One implementation for the laptop command (``mfa-guardrails org-readiness``) and the scheduled run
 in AWS (``org_run.py``, the aggregation step): the same accounts render the same bytes in both.
 Part of the Lambda asset: standard library only.
 

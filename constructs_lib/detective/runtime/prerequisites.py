@@ -7,7 +7,7 @@ delivers nothing. None of these fails a deploy, so without these checks an accou
 trail would get a green deploy and silence forever.
 
 One implementation for the readiness Config rule (``handler.py``) and the readiness report
-(``python -m mfa_guardrails.readiness``), like :mod:`readiness`, whose :class:`Finding` it
+(``mfa-guardrails readiness``), like :mod:`readiness`, whose :class:`Finding` it
 returns. Standard library only (part of the Lambda asset); a denied call is a finding naming the
 permission, never a crash.
 """

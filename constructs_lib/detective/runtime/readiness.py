@@ -1,6 +1,6 @@
 """Recovery readiness: could this account, and each of its console users, recover from a lost MFA
 device? One implementation serves the Config rule Lambda (``handler.py``) and the readiness report
-CLI (``python -m mfa_guardrails.readiness``), so the rule and the report cannot disagree.
+CLI (``mfa-guardrails readiness``), so the rule and the report cannot disagree.
 
 What is checked, and why each one matters for recovery:
 

@@ -1,4 +1,4 @@
-"""Readiness at organization scale: ``python -m mfa_guardrails.org_readiness [--config FILE]``.
+"""Readiness at organization scale: ``mfa-guardrails org-readiness [--config FILE]``.
 
 Run from the security account (the organization's delegated administrator, which may list the
 accounts): it lists the active accounts of the organization, or of the chosen OUs (nested OUs
@@ -152,7 +152,7 @@ def _ids(kind: str, prefixes: tuple[str, ...]) -> Callable[[str], list[str]]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m mfa_guardrails.org_readiness",
+        prog="mfa-guardrails org-readiness",
         description="Check, read-only, every account of the organization (or the chosen OUs or "
         "accounts) before enforcement: who would be locked out, recovery contacts, MFA, the "
         "alert path. Run from the security account.",
@@ -174,7 +174,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def write_outputs(report: OrgReport, args: argparse.Namespace, out: TextIO) -> None:
-    from mfa_guardrails import report_formats
+    from constructs_lib.detective.runtime import org_report as report_formats
 
     renderers = {"json": report_formats.to_json, "csv": report_formats.to_csv,
                  "sarif": report_formats.to_sarif, "html": report_formats.to_html}  # fmt: skip
@@ -207,7 +207,7 @@ def main(
     args = parse_args(argv)
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    from mfa_guardrails.report_formats import terminal_summary
+    from constructs_lib.detective.runtime.org_report import terminal_summary
 
     try:
         config = load_config(effective_context({}, args.config))

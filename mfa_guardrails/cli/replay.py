@@ -1,4 +1,4 @@
-"""Dead letters come back: ``python -m mfa_guardrails.replay [--apply] [--region R]``.
+"""Dead letters come back: ``mfa-guardrails replay [--apply] [--region R]``.
 
 An alert EventBridge could not deliver to the notifier waits in the rule dead-letter queue
 (``mfa-guardrails-rule-dead-letters``: the message body is the event itself); an alert the
@@ -110,7 +110,7 @@ def main(
     out: TextIO | None = None,
 ) -> int:
     out = out or sys.stdout
-    parser = argparse.ArgumentParser(prog="python -m mfa_guardrails.replay", description=__doc__)
+    parser = argparse.ArgumentParser(prog="mfa-guardrails replay", description=__doc__)
     parser.add_argument("--apply", action="store_true", help="deliver (default: dry run)")
     parser.add_argument("--region", default=None, help="the alerting stack's region")
     parser.add_argument("--queue", action="append", help=f"queue names (default: {QUEUES})")

@@ -1,4 +1,4 @@
-"""Readiness report: ``python -m mfa_guardrails.readiness [--json]``.
+"""Readiness report: ``mfa-guardrails readiness [--json]``.
 
 Runs the recovery-readiness checks of the Config rule (``constructs_lib.detective.runtime``: one
 implementation, so the report and the rule cannot disagree), and the prerequisites of the alert
@@ -10,7 +10,7 @@ NON_COMPLIANT or INSUFFICIENT_DATA, 2 when the checks could not run at all (no c
 
 ``--account-id`` checks a member account's contacts from the management or delegated-admin
 account (``account:GetContactInformation --account-id``); the IAM checks then do not run. For
-every account of an organization at once, use ``python -m mfa_guardrails.org_readiness``.
+every account of an organization at once, use ``mfa-guardrails org-readiness``.
 
 It also says who would be locked out if ``enforce`` were on today (``MfaRequired`` and, with
 ``--config``, the configured groups and roles): the same checks as the organization report.
@@ -58,7 +58,7 @@ def _account_id(value: str) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m mfa_guardrails.readiness",
+        prog="mfa-guardrails readiness",
         description="Check, read-only, whether this AWS account and its console users could "
         "recover from a lost MFA device (the recovery-readiness Config rule, run locally).",
     )

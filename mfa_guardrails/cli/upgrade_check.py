@@ -1,6 +1,6 @@
 """Before ``make deploy``: what the new version would replace, and which security it would broaden.
 
-Run as ``python -m mfa_guardrails.upgrade_check`` (``make upgrade-check``). It synthesizes this
+Run as ``mfa-guardrails upgrade-check`` (``make upgrade-check``). It synthesizes this
 version (or takes ``--candidate DIR``) and compares every template with the installed version's:
 ``--installed DIR``, the ``cdk.out`` that version's ``make synth`` wrote, or ``--deployed``, the
 templates CloudFormation holds (``GetTemplate``, ``DescribeStackSet``; AWS credentials of the
@@ -323,7 +323,8 @@ def report(replaced: Sequence[str], broadened: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None, client_factory: ClientFactory | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="what an upgrade would replace or broaden, before make deploy"
+        prog="mfa-guardrails upgrade-check",
+        description="what an upgrade would replace or broaden, before make deploy",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(

@@ -1,4 +1,4 @@
-"""Pre-flight: ``python -m mfa_guardrails.preflight [--config path.json] [--json]``.
+"""Pre-flight: ``mfa-guardrails preflight [--config path.json] [--json]``.
 
 Run once with the deploying account's credentials (the management account in the organization
 topology) before the first ``make deploy``. Read-only, it checks what a deploy would otherwise
@@ -495,7 +495,7 @@ def main(
     out: TextIO = sys.stdout,
 ) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mfa_guardrails.preflight",
+        prog="mfa-guardrails preflight",
         description="Check, read-only, that the accounts are ready for the first deploy.",
     )
     parser.add_argument("--config", type=Path, help="the configuration file (make CONFIG=…)")
