@@ -41,6 +41,7 @@ def alerting_props(config: GuardrailsConfig, **overrides: Any) -> AlertingProps:
         slack_workspace_id=config.slack_workspace_id,
         slack_channel_id=config.slack_channel_id,
         entries=deployed_entries(config),
+        recovery_admins=config.exempt_admin_arns,
         **overrides,
     )
 

@@ -421,3 +421,33 @@ def test_a_sign_in_anomaly_alerts_with_its_detail_raw_whatever_it_holds(sns: Sns
     raw = json.dumps(event["detail"], ensure_ascii=False)
     assert f"Detail (raw JSON, as AWS sent it): {raw}" in body
     assert "Who: not documented for this event" in body
+
+
+# --- alerts a recovery causes -------------------------------------------------------------------
+
+RECOVERY_ADMIN = ("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/"
+                  "AWSReservedSSO_AdministratorAccess_????????????????")  # fmt: skip
+
+
+def _device_removed_by(identity: dict[str, Any], agent: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((SAMPLES / "mfa-removed.json").read_text())
+    event["detail"]["userIdentity"] = identity
+    event["detail"]["userAgent"] = agent
+    return event
+
+
+def test_a_recoverys_alert_says_expected_only_for_an_admin() -> None:
+    admin_role = ("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/"
+                  "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b")  # fmt: skip
+    admin = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/x/alice",
+             "sessionContext": {"sessionIssuer": {"type": "Role", "arn": admin_role}}}
+    agent = "Boto3/1.40 md/Botocore#1.40 mfa-guardrails-recovery/user-111122223333-bob-20261206"
+    note = notifier.recovery_note(_device_removed_by(admin, agent), (RECOVERY_ADMIN,))
+    assert note.startswith("Expected: recovery user-111122223333-bob-20261206 by " + admin_role)
+    stranger = {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/mallory"}
+    note = notifier.recovery_note(_device_removed_by(stranger, agent), (RECOVERY_ADMIN,))
+    assert "is not an admin of the configuration" in note
+    assert notifier.recovery_note(_device_removed_by(admin, "aws-cli/2"), (RECOVERY_ADMIN,)) == ""
+    # a malformed identity still yields a message, never an exception
+    assert "not an admin" in notifier.recovery_note(
+        _device_removed_by({"type": 7}, agent), (RECOVERY_ADMIN,))

@@ -452,3 +452,15 @@ def test_readme_dry_run_is_what_the_command_prints(aws: Any, tmp_path: Path) -> 
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- recover-dry-run:start -->\n```text\n", 1)[1].split("```", 1)[0]
     assert masked == block
+
+
+def test_a_recoverys_calls_carry_its_id_for_the_alerts(aws: Any) -> None:
+    """CloudTrail records the user agent: the notifier turns the mark into "expected"."""
+    record = Record("user-1-bob-x", "user", "1", "bob", "arn", "now", {}, [])
+
+    class Made:
+        def client(self, service: str, **kwargs: Any) -> Any:
+            return boto3.client(service, region_name="us-east-1", **kwargs)  # type: ignore[call-overload]
+
+    client = recover.recovery_client(Made(), record)
+    assert client.meta.config.user_agent_extra == "mfa-guardrails-recovery/user-1-bob-x"

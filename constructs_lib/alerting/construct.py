@@ -43,6 +43,7 @@ from constructs import Construct
 from constructs_lib.alerting.runtime.catalog import (
     ENTRIES,
     EXEMPT_NAMES_VARIABLE,
+    RECOVERY_ADMINS_VARIABLE,
     Entry,
     exempt_names_of,
 )
@@ -91,6 +92,9 @@ class AlertingProps:
     slack_channel_id: str | None = None
     event_bus: events.IEventBus | None = None
     entries: tuple[Entry, ...] = ENTRIES
+    # Who may run `mfa-guardrails recover` under the SCPs (the configuration's admins and
+    # break-glass): an alert their recovery caused says "expected", anyone else's does not.
+    recovery_admins: tuple[str, ...] = ()
     reserved_concurrency: int | None = None
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     rule_retry_attempts: int = 10
@@ -263,6 +267,8 @@ class Alerting(Construct):
                 "TOPIC_ARN": self.topic.topic_arn,
                 # The notifier classifies what the rules deliver: the exempt names they watch.
                 **({EXEMPT_NAMES_VARIABLE: " ".join(names)} if names else {}),
+                **({RECOVERY_ADMINS_VARIABLE: " ".join(props.recovery_admins)}
+                   if props.recovery_admins else {}),
             },
             reserved_concurrent_executions=props.reserved_concurrency,
             retry_attempts=props.notifier_retry_attempts,

@@ -28,6 +28,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from constructs_lib.alerting.runtime.catalog import RECOVERY_USER_AGENT
 from constructs_lib.alerting.runtime.phone import phone_problem
 from mfa_guardrails.config import ConfigError, GuardrailsConfig, effective_context, load_config
 from mfa_guardrails.recovery import (
@@ -147,6 +148,16 @@ def _check_identity(config: GuardrailsConfig, principal: str, out: TextIO) -> No
           file=out)  # fmt: skip
 
 
+def recovery_client(session: Any, record: Record, **credentials: Any) -> Any:
+    """An IAM client whose calls carry the recovery's id in their user agent, which CloudTrail
+    records: the alerts they cause say "expected: recovery <id> by <who>" (the notifier checks
+    the caller is an admin of the configuration)."""
+    from botocore.config import Config
+
+    marked = Config(user_agent_extra=f"{RECOVERY_USER_AGENT}{record.id}")
+    return session.client("iam", config=marked, **credentials)
+
+
 def _print_plan(record: Record, principal: str, out: TextIO) -> None:
     for step in record.steps:
         mark = {"done": "[done]", "failed": "[failed]"}.get(step.status, "[ ]")
@@ -193,7 +204,8 @@ def recover_user(args: argparse.Namespace, session: Any, out: TextIO) -> int:
             print(record.to_json(), file=out)
         print("dry run: nothing was changed; run again with --apply", file=out)
         return EXIT_DONE
-    applied = apply_steps(record, lambda step: user_call(iam, step, lambda line: print(
+    marked = recovery_client(session, record)
+    applied = apply_steps(record, lambda step: user_call(marked, step, lambda line: print(
         line, file=out)), store.save)  # fmt: skip
     if applied:
         record.after = asdict(read_user(iam, args.user))
@@ -291,7 +303,8 @@ def recover_root(args: argparse.Namespace, session: Any, out: TextIO) -> int:
     def call(step: Step) -> None:
         task = CREATE_ROOT_PASSWORD if step.action == "iam:CreateLoginProfile" else (
             DELETE_ROOT_CREDENTIALS)  # fmt: skip
-        root_call(session.client("iam", **root_session(sts, args.account_id, task)), step)
+        root_call(recovery_client(session, record, **root_session(sts, args.account_id, task)),
+                  step)
 
     applied = apply_steps(record, call, store.save)
     if applied:

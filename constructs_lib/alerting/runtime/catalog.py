@@ -1410,6 +1410,10 @@ ENTRIES: tuple[Entry, ...] = (
 )
 
 EXEMPT_NAMES_VARIABLE = "EXEMPT_NAMES"
+# The notifier's list of who may run `mfa-guardrails recover` (ARN patterns, space-separated),
+# and the mark that command adds to its calls' user agent, which CloudTrail records.
+RECOVERY_ADMINS_VARIABLE = "RECOVERY_ADMINS"
+RECOVERY_USER_AGENT = "mfa-guardrails-recovery/"
 """The notifier's environment variable holding the exempt names, separated by spaces."""
 
 

@@ -22,6 +22,7 @@ boto3 is imported on the first publish.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,8 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         HEARTBEAT_TAG_KEY,
         MISSING,
         PHONE,
+        RECOVERY_ADMINS_VARIABLE,
+        RECOVERY_USER_AGENT,
         RULE_OWNER,
         UNRECOGNIZED,
         Advice,
@@ -54,6 +57,8 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         HEARTBEAT_TAG_KEY,
         MISSING,
         PHONE,
+        RECOVERY_ADMINS_VARIABLE,
+        RECOVERY_USER_AGENT,
         RULE_OWNER,
         UNRECOGNIZED,
         Advice,
@@ -146,6 +151,7 @@ def _index(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], tuple[Can
 # The catalog this notifier classifies with: every entry, and those about identities created
 # with the configuration's exempt names (handed over by the construct in the environment).
 _EXEMPT_NAMES = tuple(os.environ.get(EXEMPT_NAMES_VARIABLE, "").split())
+_RECOVERY_ADMINS = tuple(os.environ.get(RECOVERY_ADMINS_VARIABLE, "").split())
 _CATALOG = (*ENTRIES, *exempt_name_entries(_EXEMPT_NAMES))
 _INDEX = _index(_CATALOG)
 _ALL: tuple[Candidate, ...] = tuple((entry, entry.conditions()) for entry in _CATALOG)
@@ -383,6 +389,30 @@ def format_message(event: Any, entry: Entry | Advice | None) -> Message:
     )
 
 
+def _caller_arn(identity: dict[str, Any]) -> str:
+    """The ARN the SCPs saw: an assumed role's own ARN (with its path), else the caller's."""
+    issuer = _obj(_obj(identity.get("sessionContext")).get("sessionIssuer"))
+    arn = issuer.get("arn") if identity.get("type") == "AssumedRole" else identity.get("arn")
+    return _text(arn, 256) if isinstance(arn, str) else ""
+
+
+def recovery_note(event: Any, admins: tuple[str, ...]) -> str:
+    """What an alert caused by ``mfa-guardrails recover`` says first: expected, naming the
+    recovery and who ran it, when the caller is one of the configuration's admins; otherwise
+    that the mark is a claim (a user agent is whatever the caller sends). Empty without it."""
+    detail = _obj(event.get("detail")) if isinstance(event, dict) else {}
+    agent = detail.get("userAgent")
+    if not isinstance(agent, str) or RECOVERY_USER_AGENT not in agent:
+        return ""
+    record = _text(agent.split(RECOVERY_USER_AGENT, 1)[1].split(" ")[0], 128)
+    caller = _caller_arn(_obj(detail.get("userIdentity")))
+    if caller and any(fnmatch.fnmatchcase(caller, pattern) for pattern in admins):
+        return (f"Expected: recovery {record} by {caller} (mfa-guardrails recover); its record "
+                "says why. If nobody ran it, treat the caller's credentials as stolen.")
+    return (f"Marked as recovery {record}, but {caller or 'the caller'} is not an admin of the "
+            "configuration: treat it as not expected.")
+
+
 def with_note(message: Message, note: str) -> Message:
     """``message`` with ``note`` after its headline (what the correlation state knows)."""
     if not note:
@@ -566,7 +596,8 @@ def handler(event: Any, context: Any) -> dict[str, str]:
             return {"heartbeat": heartbeat.account}
         message = _unrecognized(event, note=FORGED_HEARTBEAT)
     else:
-        message = with_note(build_message(event, classified), decision.note)
+        note = " ".join(filter(None, (recovery_note(event, _RECOVERY_ADMINS), decision.note)))
+        message = with_note(build_message(event, classified), note)
     topic_arn = os.environ["TOPIC_ARN"]
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
     response = sns_client(region or os.environ.get("AWS_REGION", "us-east-1")).publish(

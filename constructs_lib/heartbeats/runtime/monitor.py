@@ -166,9 +166,9 @@ def report(silent: list[Silence], problem: str, silence_after: timedelta) -> tup
     lines += [
         "",
         "Alerts from these accounts may be lost. In each, run `mfa-guardrails readiness` "
-        "(a checkout of mfa-guardrails after make setup): it checks the trail, the recorder, the rules and the "
-        "forwarding, and names the fix. A stopped trail or a deleted forwarding rule is the "
-        "usual cause; an account leaving the organization is another.",
+        "(a checkout of mfa-guardrails after make setup): it checks the trail, the recorder, "
+        "the rules and the forwarding, and names the fix. A stopped trail or a deleted "
+        "forwarding rule is the usual cause; an account leaving the organization is another.",
     ]
     if problem:
         lines += ["", problem]
