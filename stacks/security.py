@@ -68,6 +68,7 @@ class SecurityStack(Stack):
                 lockout_role_names=config.attach_to_role_names,
                 require_operations_contact=config.require_operations_contact,
                 require_hardware_root_mfa=config.require_hardware_root_mfa,
+                recovery_email_domains=config.recovery_email_domains,
             ),
         )
         # The security account's own readiness rule; one evaluation per member from the

@@ -57,6 +57,7 @@ CONFIG = {
     "mfa-guardrails:attach-to-group-names": [CONFIG_GROUP],
     "mfa-guardrails:attach-to-role-names": [CONFIG_ROLE],
     "mfa-guardrails:attach-to-names-exist-in-members": True,
+    "mfa-guardrails:recovery-email-domains": ["acme.test"],
 }
 PERSONAS = (
     "healthy", "locked-out-no-device", "locked-out-security-key-only",
@@ -78,6 +79,7 @@ class SimulatedOrg:
     ou_paths: dict[str, str] = field(default_factory=dict)
     phones: dict[str, str | None] = field(default_factory=dict)
     security_contacts: dict[str, bool] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # account -> root e-mail
     refused: dict[str, str] = field(default_factory=dict)  # account -> AssumeRole message
     throttles: dict[str, int] = field(default_factory=dict)  # account -> ListUsers failures
     latency: float = 0.0  # seconds added to every moto call (bench)
@@ -148,6 +150,11 @@ class _AccountApi:
     def get_contact_information(self, **_: Any) -> dict[str, Any]:
         phone = self.org.phones.get(self.account, GOOD_PHONE)
         return {"ContactInformation": {"PhoneNumber": phone} if phone else {}}
+
+    def get_primary_email(self, **request: Any) -> dict[str, Any]:
+        """A member's root e-mail, as the management account (the report's, in moto) reads it."""
+        account = request["AccountId"]
+        return {"PrimaryEmail": self.org.emails.get(account, f"aws+{account}@acme.test")}
 
     def get_alternate_contact(self, **request: Any) -> dict[str, Any]:
         kind = request["AlternateContactType"]
@@ -262,6 +269,8 @@ def _persona(org: SimulatedOrg, account: str, persona: str) -> None:
                            "phone-without-plus": "020 7946 0958",
                            "phone-invalid": "+1 415 555"}.get(persona, GOOD_PHONE)  # fmt: skip
     org.security_contacts[account] = persona != "no-security-contact"
+    if persona == "no-security-contact":  # the account of someone who left, on a free mailbox
+        org.emails[account] = "former.admin@gmail.com"
     if persona == "role-denies":
         org.refused[account] = (f"User: arn:aws:sts::{SECURITY_ACCOUNT}:assumed-role/x/y is not "
                                 "authorized to perform: sts:AssumeRole")  # fmt: skip

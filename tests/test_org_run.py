@@ -52,7 +52,8 @@ def org() -> Iterator[dict[str, Any]]:
                       AWS_DEFAULT_REGION="us-east-1", **{org_run.BUCKET_ENV: BUCKET,
                       org_run.LOCKOUT_GROUPS_ENV: f"MfaRequired {simulated_org.CONFIG_GROUP}",
                       org_run.LOCKOUT_ROLES_ENV: simulated_org.CONFIG_ROLE,
-                      org_run.ALERT_TOPIC_ENV: TOPIC})  # fmt: skip
+                      org_run.ALERT_TOPIC_ENV: TOPIC,
+                      org_run.RECOVERY_EMAIL_DOMAINS_ENV: "acme.test"})  # fmt: skip
     import boto3
     from moto import mock_aws
 

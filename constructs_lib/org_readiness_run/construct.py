@@ -99,6 +99,7 @@ class OrganizationReadinessRunProps:
     lockout_role_names: tuple[str, ...] = ()
     require_operations_contact: bool = False
     require_hardware_root_mfa: bool = False
+    recovery_email_domains: tuple[str, ...] = ()
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
 
     def __post_init__(self) -> None:
@@ -152,6 +153,7 @@ class OrganizationReadinessRun(Construct):
             org_run.LOCKOUT_ROLES_ENV: " ".join(props.lockout_role_names),
             org_run.REQUIRE_OPERATIONS_ENV: str(props.require_operations_contact).lower(),
             org_run.REQUIRE_HARDWARE_ENV: str(props.require_hardware_root_mfa).lower(),
+            org_run.RECOVERY_EMAIL_DOMAINS_ENV: " ".join(props.recovery_email_domains),
             org_run.HOME_REGION_ENV: props.home_region,
             org_run.ALERT_TOPIC_ENV: props.alert_topic.topic_arn,
         }
@@ -218,6 +220,11 @@ class OrganizationReadinessRun(Construct):
         list_role.add_to_principal_policy(iam.PolicyStatement(
             sid="WriteRunAccounts", actions=["s3:PutObject"], resources=[runs]))
         account_role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ReadMembersRootEmail", actions=["account:GetPrimaryEmail"],
+            # account::<management id>:account/o-<org id>/<member id>
+            resources=[f"arn:{Aws.PARTITION}:account::*:account/o-*/*"],
+        ))
+        account_role.add_to_principal_policy(iam.PolicyStatement(
             sid="AssumeReadinessReader", actions=["sts:AssumeRole"],
             resources=[f"arn:{Aws.PARTITION}:iam::*:role/{READINESS_READER_ROLE_NAME}"],
         ))
@@ -247,6 +254,12 @@ class OrganizationReadinessRun(Construct):
             id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
             reason="Organizations' list calls accept no resource narrower than the "
             "organization's, whose ids are not known at synth; read-only.",
+        ))  # fmt: skip
+        Validations.of(account_role).acknowledge(Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:account::*:"
+            "account/o-*/*]",
+            reason="Reads (only) the primary e-mail of each member account of the organization: "
+            "member ARNs are account::<management id>:account/<org id>/<member id>, unknown here.",
         ))  # fmt: skip
         Validations.of(account_role).acknowledge(Acknowledgment(
             id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/"

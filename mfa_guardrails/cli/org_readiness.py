@@ -68,6 +68,7 @@ def checks_from_config(config: GuardrailsConfig) -> Checks:
         ),
         require_operations_contact=config.require_operations_contact,
         require_hardware_root_mfa=config.require_hardware_root_mfa,
+        recovery_email_domains=config.recovery_email_domains,
     )
 
 

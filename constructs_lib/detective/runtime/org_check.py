@@ -25,7 +25,15 @@ if __package__:  # imported as constructs_lib.detective.runtime.org_check (CLI, 
         all_pages,
         evaluate_prerequisites,
     )
-    from .readiness import Clients, Finding, LockoutScope, Status, error_code, evaluate_account
+    from .readiness import (
+        Clients,
+        Finding,
+        LockoutScope,
+        Status,
+        check_primary_email,
+        error_code,
+        evaluate_account,
+    )
 else:  # pragma: no cover - in Lambda the runtime folder is the code root
     from org_report import Account, AccountResult  # type: ignore[import-not-found,no-redef]
     from prerequisites import (  # type: ignore[import-not-found,no-redef]
@@ -40,6 +48,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root
         Finding,
         LockoutScope,
         Status,
+        check_primary_email,
         error_code,
         evaluate_account,
     )
@@ -94,6 +103,8 @@ class Checks:
     lockout: LockoutScope
     require_operations_contact: bool = False
     require_hardware_root_mfa: bool = False
+    # The organization's mail domains (empty: public providers only); None: not checked.
+    recovery_email_domains: tuple[str, ...] | None = None
 
 
 SessionFactory = Callable[[Mapping[str, Any] | None], Any]
@@ -186,6 +197,11 @@ def check_account(
                                              rules_region=EVENTS_REGION, topic_region=None),
             AlertPath(),
         )  # fmt: skip
+        # A member's root e-mail is read from the report's own account (the management or
+        # Account Management's delegated administrator): the first recovery factor.
+        if checks.recovery_email_domains is not None and account.id != report_account:
+            own = Clients.from_session(session_for(None), EVENTS_REGION).account
+            findings.append(check_primary_email(own, account.id, checks.recovery_email_domains))
     except Exception as error:  # one account never stops the report
         return AccountResult(account, (_failed(account, error),))
     return AccountResult(account, tuple(findings))
@@ -196,6 +212,6 @@ def _failed(account: Account, error: Exception) -> Finding:
     return Finding(
         check="report-error", subject=f"account {account.id}",
         status=Status.INSUFFICIENT_DATA, headline="check failed",
-        fix=f"the checks failed here ({reason}); run the report again (python -m "
-        "mfa_guardrails.cli.readiness in that account shows more)",
+        fix=f"the checks failed here ({reason}); run the report again (mfa-guardrails "
+        "readiness in that account shows more)",
     )  # fmt: skip

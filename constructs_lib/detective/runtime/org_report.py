@@ -77,6 +77,7 @@ CHECK_TITLES = {
     "contact-phone": "Recovery phone AWS cannot call",
     "security-contact": "No security alternate contact",
     "operations-contact": "No operations alternate contact",
+    "primary-email": "Root e-mail outside the organization",
     "cloudtrail-trail": "No logging trail for the alerts",
     "config-recorder": "No recording Config recorder",
     "alert-rules": "mfa-guardrails rules disabled or missing",

@@ -64,6 +64,9 @@ LOCKOUT_GROUPS_ENV = "LOCKOUT_GROUP_NAMES"
 LOCKOUT_ROLES_ENV = "LOCKOUT_ROLE_NAMES"
 REQUIRE_OPERATIONS_ENV = "REQUIRE_OPERATIONS_CONTACT"
 REQUIRE_HARDWARE_ENV = "REQUIRE_HARDWARE_ROOT_MFA"
+# The organization's mail domains, space-separated (set, even empty: members' root e-mails are
+# checked; public mail providers always count as outside).
+RECOVERY_EMAIL_DOMAINS_ENV = "RECOVERY_EMAIL_DOMAINS"
 HOME_REGION_ENV = "HOME_REGION"
 ALERT_TOPIC_ENV = "ALERT_TOPIC_ARN"
 
@@ -155,6 +158,8 @@ def checks_from_environment(environ: Mapping[str, str] = os.environ) -> Checks:
         ),
         require_operations_contact=environ.get(REQUIRE_OPERATIONS_ENV) == "true",
         require_hardware_root_mfa=environ.get(REQUIRE_HARDWARE_ENV) == "true",
+        recovery_email_domains=(tuple(environ[RECOVERY_EMAIL_DOMAINS_ENV].split())
+                                if RECOVERY_EMAIL_DOMAINS_ENV in environ else None),
     )
 
 
