@@ -116,9 +116,10 @@ preflight: setup
 
 ## Who would be locked out, in every account, before enforce: run with the security account's
 ## credentials; writes readiness/report.{json,csv,sarif,html}.
+## IN_AWS=1: start the deployed scheduled run now (security account credentials) and wait.
 org-readiness: setup
 	$(VENV)/bin/mfa-guardrails org-readiness $(if $(CONFIG),--config $(CONFIG)) \
-	  $(foreach kind,json csv sarif html,--$(kind) readiness/report.$(kind))
+	  $(if $(IN_AWS),--in-aws,$(foreach kind,json csv sarif html,--$(kind) readiness/report.$(kind)))
 
 bench: setup
 	$(PY) bench/run.py

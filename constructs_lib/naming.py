@@ -8,6 +8,9 @@ STACK_NAME_PREFIX = "MfaGuardrails"
 # The read-only role the organization readiness report assumes in every account (a plain name:
 # the report's CLI imports it without aws_cdk).
 READINESS_READER_ROLE_NAME = f"{PRODUCT_PREFIX}readiness-reader"
+# The scheduled organization readiness run: its state machine, and its bucket's name prefix
+# (``<prefix>-<account>-<region>``), which the command line that starts a run on demand needs.
+ORG_READINESS_RUN_NAME = f"{PRODUCT_PREFIX}org-readiness"
 # Roles other accounts or systems name from outside their stack: the GitHub Actions deploy role
 # (its ARN is a repository variable) and the regional-forwarding StackSet's administration and
 # execution roles (CloudFormation's StackSet operations run through them by name).

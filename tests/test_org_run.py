@@ -339,7 +339,7 @@ def test_a_missing_or_stale_run_is_a_finding_of_the_security_account() -> None:
     for summary in (None, fresh):
         stale = rule.run_freshness(summary, NOW + timedelta(hours=49), 48, "s3://b")
         assert stale.status is Status.NON_COMPLIANT
-        assert "aws stepfunctions start-execution" in stale.fix
+        assert "make org-readiness IN_AWS=1" in stale.fix
 
 
 def test_a_malformed_aggregation_input_fails_before_any_write() -> None:
@@ -449,3 +449,67 @@ def test_the_schedule_can_be_switched_off() -> None:
         OrganizationReadinessRunProps(max_concurrency=0, schedule_expression=None,
                                       alert_topic=topic, operations_topic=topic,
                                       home_region="us-east-1")  # fmt: skip
+
+
+# --- on demand: make org-readiness IN_AWS=1 -----------------------------------------------------
+
+
+def _states_session(outcomes: list[str], *, missing: bool = False) -> tuple[Any, list[Any]]:
+    import boto3
+    from botocore.stub import Stubber
+
+    sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="x",
+                       aws_secret_access_key="x")  # fmt: skip
+    states = boto3.client("stepfunctions", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")  # fmt: skip
+    stubs = [Stubber(sts), Stubber(states)]
+    stubs[0].add_response("get_caller_identity", {
+        "Account": "222222222222", "UserId": "AROAEXAMPLE",
+        "Arn": "arn:aws:sts::222222222222:assumed-role/BreakGlassAdmin/ops"})  # fmt: skip
+    machine = "arn:aws:states:us-east-1:222222222222:stateMachine:mfa-guardrails-org-readiness"
+    if missing:
+        stubs[1].add_client_error("start_execution", "StateMachineDoesNotExist")
+    else:
+        stubs[1].add_response("start_execution", {"executionArn": f"{machine}:run",
+                                                  "startDate": "2026-12-06T00:00:00Z"})
+        for status in outcomes:
+            stubs[1].add_response("describe_execution", {
+                "executionArn": f"{machine}:run", "stateMachineArn": machine, "status": status,
+                "startDate": "2026-12-06T00:00:00Z"})  # fmt: skip
+    for stub in stubs:
+        stub.activate()
+
+    class Session:
+        def client(self, service: str, **_: Any) -> Any:
+            return {"sts": sts, "stepfunctions": states}[service]
+
+    return Session(), stubs
+
+
+@pytest.mark.parametrize(("outcomes", "code", "says"), [
+    (["RUNNING", "RUNNING", "SUCCEEDED"], 0,
+     "report: s3://mfa-guardrails-org-readiness-222222222222-us-east-1/runs/on-demand-"),
+    (["RUNNING", "FAILED"], 1, "the run ended FAILED"),
+])  # fmt: skip
+def test_a_run_started_on_demand_is_waited_for_and_its_report_named(
+    outcomes: list[str], code: int, says: str
+) -> None:
+    from mfa_guardrails.cli.org_run import run_in_aws
+
+    session, stubs = _states_session(outcomes)
+    out, slept = io.StringIO(), list[float]()
+    assert run_in_aws(session, "us-east-1", out, sleep=slept.append) == code
+    assert says in out.getvalue()
+    assert out.getvalue().count("run on-demand-") == len(outcomes)  # one progress line a poll
+    assert slept == [10.0] * (len(outcomes) - 1)
+    for stub in stubs:
+        stub.assert_no_pending_responses()
+
+
+def test_no_deployed_run_says_how_to_get_one() -> None:
+    from mfa_guardrails.cli.org_run import run_in_aws
+
+    session, _ = _states_session([], missing=True)
+    out = io.StringIO()
+    assert run_in_aws(session, "us-east-1", out) == 2
+    assert "deploy the security stack" in out.getvalue()

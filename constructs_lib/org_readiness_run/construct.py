@@ -50,12 +50,12 @@ from constructs_lib.detective.runtime import org_run
 from constructs_lib.lambda_dependencies import depend_on_role_policy_only
 from constructs_lib.naming import (
     ORG_READINESS_ACCOUNT_ROLE_NAME,
-    PRODUCT_PREFIX,
+    ORG_READINESS_RUN_NAME,
     READINESS_READER_ROLE_NAME,
 )
 from constructs_lib.phone_bundling import code_with_phonenumbers
 
-RUN_NAME = f"{PRODUCT_PREFIX}org-readiness"
+RUN_NAME = ORG_READINESS_RUN_NAME
 ACCOUNT_FUNCTION_NAME = ORG_READINESS_ACCOUNT_ROLE_NAME
 LIST_FUNCTION_NAME = f"{RUN_NAME}-list"
 REPORT_FUNCTION_NAME = f"{RUN_NAME}-report"

@@ -159,6 +159,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "alert path. Run from the security account.",
     )
     parser.add_argument("--config", type=Path, help="the configuration file (make CONFIG=…)")
+    parser.add_argument("--in-aws", action="store_true",
+                        help="start the deployed run in the security account now, wait, and "
+                        "say where its report is (make org-readiness IN_AWS=1)")
     parser.add_argument("--ou", dest="ou_ids", type=_ids("OU ids (ou-…, r-…)", ("ou-", "r-")),
                         action="extend", default=[], help="only these OUs (nested included)")
     parser.add_argument("--account", dest="account_ids", type=_ids("12-digit account ids", ()),
@@ -185,6 +188,27 @@ def write_outputs(report: OrgReport, args: argparse.Namespace, out: TextIO) -> N
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(report), encoding="utf-8")
             print(f"{kind.upper()} report written to {path}", file=out)
+
+
+def _in_aws(session: Any, region: str, out: TextIO, err: TextIO) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from mfa_guardrails.cli.org_run import run_in_aws
+
+    try:
+        if session is None:
+            import boto3
+
+            session = boto3.Session()
+        return run_in_aws(session, region, out)
+    except ClientError as error:
+        print(f"mfa-guardrails org readiness: cannot start the run ({error_code(error)}): run it "
+              "with the security account's credentials (states:StartExecution, "
+              "states:DescribeExecution)", file=err)  # fmt: skip
+    except BotoCoreError as error:
+        print(f"mfa-guardrails org readiness: {error}. Sign in to the security account first",
+              file=err)  # fmt: skip
+    return EXIT_CANNOT_RUN
 
 
 def exit_code(report: OrgReport) -> int:
@@ -215,6 +239,8 @@ def main(
     except ConfigError as error:
         print(error, file=err)
         return EXIT_CANNOT_RUN
+    if args.in_aws:
+        return _in_aws(session, config.home_region, out, err)
     try:
         if session is None:
             import boto3

@@ -275,7 +275,7 @@ def run_freshness(summary: Mapping[str, Any] | None, now: datetime, max_age_hour
         check="org-readiness-run", subject="organization", status=Status.NON_COMPLIANT,
         fix=f"no organization readiness run in the last {max_age_hours:g} hours (latest: {last}, "
         f"in {where}): check the mfa-guardrails-org-readiness state machine's executions and "
-        "its schedule, or start one (aws stepfunctions start-execution)",
+        "its schedule, or start one (make org-readiness IN_AWS=1)",
         headline="org run missing or stale",
     )  # fmt: skip
 

@@ -240,8 +240,8 @@ def _not_checked(account: Account) -> Finding:
         check="report-error", subject=f"account {account.id}",
         status=Status.INSUFFICIENT_DATA, headline="not checked",
         fix="listed, but the run has no result for this account (the run was stopped or the map "
-        "left it pending): start a run again (aws stepfunctions start-execution of the "
-        "mfa-guardrails-org-readiness state machine)",
+        "left it pending): start a run again (make org-readiness IN_AWS=1, or aws stepfunctions "
+        "start-execution of the mfa-guardrails-org-readiness state machine)",
     )  # fmt: skip
 
 
