@@ -34,6 +34,7 @@ from mfa_guardrails.node_runtime import use_supported_node
 
 use_supported_node()  # before stacks (aws_cdk) is imported
 
+from constructs_lib.naming import ORG_READINESS_RUN_NAME  # noqa: E402
 from stacks.management import OPERATION_PREFERENCES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,12 +83,19 @@ SCHEDULER_INVOCATION = 1.00 / 1_000_000  # EventBridge Scheduler (first 14 milli
 DYNAMODB_WRITE = 0.625 / 1_000_000  # on-demand write request unit (1 KB)
 DYNAMODB_READ = 0.125 / 1_000_000  # on-demand read request unit (4 KB strong, 8 KB eventual)
 HEARTBEAT_ITEM_BYTES = 200
+# The organization readiness run (Step Functions: a Standard parent, Express children).
+SFN_STANDARD_TRANSITION = 0.025 / 1_000
+SFN_EXPRESS_REQUEST = 1.00 / 1_000_000
+SFN_EXPRESS_GB_SECOND = 0.00001667
+SFN_EXPRESS_MEMORY_GB = 0.064  # billed in 64 MB steps; a child passes one small item
+SECURITY_HUB_FINDING_INGESTION = 0.00003  # per finding ingestion event (after the free 10,000)
+S3_PUT = 0.005 / 1_000
 SILENCE_ALARM = "mfa-guardrails-silent-accounts"
 # Managed rules that evaluate each IAM user; the others evaluate the account once.
 PER_USER_RULES = frozenset({"IAM_USER_MFA_ENABLED", "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS"})
 RUNS_PER_MONTH = {"One_Hour": 720, "Three_Hours": 240, "Six_Hours": 120, "Twelve_Hours": 60,
                   "TwentyFour_Hours": 30}  # fmt: skip
-COST_SIZES = (1, 50, 500)
+COST_SIZES = (1, 50, 500, 5_000)
 README_MARKERS = ("<!-- cost-model: start -->", "<!-- cost-model: end -->")
 
 
@@ -102,6 +110,12 @@ class Usage:
     readiness_seconds_per_account: float = 1.0
     log_kb_per_invocation: float = 2.0
     heartbeat_monitor_seconds: float = 2.0  # a table scan and the Organizations listing
+    org_check_seconds: float = 2.0  # one account's checks through its reader role
+    org_child_seconds: float = 2.5  # the Express child around it
+    org_report_seconds_per_1000: float = 8.0  # aggregation (bench/org_run.py: 38.5 s for 5,000)
+    findings_per_account: int = 12  # every check of an account is one Security Hub finding
+    org_run_transitions: int = 12  # the parent's states (list, map, report, and their retries)
+    org_run_puts: int = 12  # accounts list, result manifest, four reports twice, summary
 
 
 def templates_in(outdir: Path) -> dict[str, dict[str, Any]]:
@@ -133,6 +147,10 @@ class Counted:
     heartbeats_per_month: int  # per account: the canary schedule's rate
     monitor_runs_per_month: int  # the heartbeat monitor's schedule
     monitor_memory_gb: float
+    org_runs_per_month: int = 0  # the scheduled organization readiness run (0: none deployed)
+    org_check_memory_gb: float = 0.25  # its per-account function
+    org_report_memory_gb: float = 1.0  # its aggregation function
+    org_concurrency: int = 50  # the map's MaxConcurrency
 
 
 _RATE = re.compile(r"rate\((\d+) (minute|hour|day)s?\)")
@@ -163,6 +181,13 @@ def count(templates: Mapping[str, Mapping[str, Any]], member_template: str | Non
     (check,) = [r["ScheduleExpression"] for t in templates.values()
                 for r in _resources(t, "AWS::Events::Rule") if "ScheduleExpression" in r]
     alarms = [a for t in templates.values() for a in _resources(t, "AWS::CloudWatch::Alarm")]
+    org_schedules = [s["ScheduleExpression"] for t in templates.values()
+                     for s in _resources(t, "AWS::Scheduler::Schedule")
+                     if s.get("Name") == ORG_READINESS_RUN_NAME]  # fmt: skip
+    sizes = {str(f.get("FunctionName")): f.get("MemorySize", 128) / 1024 for f in functions}
+    concurrency = [int(found) for t in templates.values()
+                   for m in _resources(t, "AWS::StepFunctions::StateMachine")
+                   for found in re.findall(r"MaxConcurrency\D*(\d+)", json.dumps(m))]
     return Counted(
         account_evaluations=sum(r["Source"]["SourceIdentifier"] not in PER_USER_RULES
                                 for r in managed),
@@ -177,6 +202,10 @@ def count(templates: Mapping[str, Mapping[str, Any]], member_template: str | Non
         heartbeats_per_month=runs_per_month(canary),
         monitor_runs_per_month=runs_per_month(check),
         monitor_memory_gb=memory.get("heartbeat-monitor", 0.25),
+        org_runs_per_month=sum(runs_per_month(e) for e in org_schedules),
+        org_check_memory_gb=sizes.get(f"{ORG_READINESS_RUN_NAME}-account", 0.25),
+        org_report_memory_gb=sizes.get(f"{ORG_READINESS_RUN_NAME}-report", 1.0),
+        org_concurrency=concurrency[0] if concurrency else 50,
     )  # fmt: skip
 
 
@@ -210,6 +239,34 @@ def canary_cost(counted: Counted, accounts: int, *, organization: bool,
             + CLOUDWATCH_CUSTOM_METRIC_MONTH + CLOUDWATCH_ALARM_MONTH)  # fmt: skip
 
 
+def org_run_cost(counted: Counted, accounts: int, usage: Usage = Usage()) -> float:
+    """USD per month of the scheduled organization readiness run: per run, the parent's state
+    transitions, one Express child workflow and one Lambda invocation per account, the
+    aggregation, the bucket's writes, and Security Hub's ingestion of each finding."""
+    per_account = (
+        SFN_EXPRESS_REQUEST
+        + usage.org_child_seconds * SFN_EXPRESS_GB_SECOND * SFN_EXPRESS_MEMORY_GB
+        + LAMBDA_REQUEST + usage.org_check_seconds * counted.org_check_memory_gb * LAMBDA_GB_SECOND
+        + usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB
+        + usage.findings_per_account * SECURITY_HUB_FINDING_INGESTION
+    )  # fmt: skip
+    per_run = (
+        usage.org_run_transitions * SFN_STANDARD_TRANSITION
+        + usage.org_report_seconds_per_1000 * max(1, accounts / 1000)
+        * counted.org_report_memory_gb * LAMBDA_GB_SECOND
+        + usage.org_run_puts * S3_PUT
+    )  # fmt: skip
+    return counted.org_runs_per_month * (per_run + accounts * per_account)
+
+
+def org_run_minutes(counted: Counted, accounts: int, usage: Usage = Usage()) -> float:
+    """Wall time of one run: the children in waves of the map's concurrency, then the
+    aggregation (its seconds per 1,000 accounts measured by bench/org_run.py)."""
+    waves = math.ceil(accounts / counted.org_concurrency)
+    aggregation = usage.org_report_seconds_per_1000 * max(1, accounts / 1000)
+    return (waves * usage.org_child_seconds + aggregation) / 60
+
+
 def monthly_cost(counted: Counted, accounts: int, *, organization: bool,
                  usage: Usage = Usage()) -> dict[str, float]:  # fmt: skip
     """USD per month by service for ``accounts`` accounts (all of them covered)."""
@@ -239,6 +296,7 @@ def monthly_cost(counted: Counted, accounts: int, *, organization: bool,
         "CloudWatch": counted.alarms * CLOUDWATCH_ALARM_MONTH
         + invocations * usage.log_kb_per_invocation / 1_000_000 * LOGS_INGESTED_GB,
         "Canary": canary_cost(counted, accounts, organization=organization, usage=usage),
+        "Org readiness run": org_run_cost(counted, accounts, usage) if organization else 0.0,
     }
 
 
@@ -257,14 +315,25 @@ def cost_table(single: Counted, organization: Counted, usage: Usage = Usage()) -
         cells = " | ".join(f"${cost[c]:,.2f}" for c in columns)
         lines.append(f"| {accounts_text} | {topology} | {cells} | **${sum(cost.values()):,.2f}** |")
     lines.append("")
+    runs = organization.org_runs_per_month or 1
+    per_run = ", ".join(
+        f"{n:,} accounts ${org_run_cost(organization, n, usage) / runs:,.2f} and "
+        f"{org_run_minutes(organization, n, usage):.0f} min"
+        for n in COST_SIZES if n > 1)  # fmt: skip
+    lines.append(f"One organization readiness run (concurrency {organization.org_concurrency}): "
+                 f"{per_run}.")
+    lines.append("")
     lines.append(
         f"Assumptions (`Usage` in `bench/scale_model.py`): {usage.iam_users_per_account} IAM "
         f"users and {usage.alerts_per_account} alerts per account a month, "
         f"{usage.email_recipients} e-mail recipients, rules run {RUNS_PER_MONTH[single.frequency]} "
         "times a month (config-rule-frequency); list prices in us-east-1, free tiers "
         "ignored. Canary: a heartbeat per account every hour (schedule, forwarding, notifier, "
-        "DynamoDB write), the monitor every 15 minutes, one metric and its alarm. Not "
-        "included: the CloudTrail trail and the Config recorder you already run (see above)."
+        "DynamoDB write), the monitor every 15 minutes, one metric and its alarm. Org readiness "
+        "run: daily (org-readiness-schedule), an Express child and a 2-second check per account, "
+        f"{usage.findings_per_account} Security Hub findings per account and run (ingestion "
+        "priced beyond the free tier). Not included: the CloudTrail trail and the Config "
+        "recorder you already run (see above)."
     )
     return "\n".join(lines)
 
