@@ -26,11 +26,18 @@ CDK_DEFAULT_QUALIFIER = "hnb659fds"
 # run's bucket, functions and state machine): the guardrail SCPs let them act within their
 # grants. The readiness reader (read-only, and assumable by the security account's admins) and
 # the chat role are not among them: they need nothing an SCP denies.
-RUNTIME_ROLE_NAMES = tuple(
-    f"{PRODUCT_PREFIX}{name}"
-    for name in ("notifier", "heartbeat-monitor", "recovery-readiness", "forward-*", "canary",
-                 "rule-tagger-*", "org-readiness-*")
+# Those that run in every account the member StackSet reaches, and those of the security
+# account alone, whose exemption is pinned to that account (a role of the same name made in a
+# member before it joined a target OU must not carry it).
+MEMBER_RUNTIME_ROLE_NAMES = tuple(
+    f"{PRODUCT_PREFIX}{name}" for name in ("forward-*", "canary", "rule-tagger-managed-rules")
 )
+SECURITY_RUNTIME_ROLE_NAMES = tuple(
+    f"{PRODUCT_PREFIX}{name}"
+    for name in ("notifier", "heartbeat-monitor", "recovery-readiness",
+                 "rule-tagger-readiness-rule", "org-readiness-*")
+)
+RUNTIME_ROLE_NAMES = MEMBER_RUNTIME_ROLE_NAMES + SECURITY_RUNTIME_ROLE_NAMES
 # The release every taggable resource of ours carries (stacks/topology.py), StackSet instances'
 # included: what is deployed where.
 VERSION_TAG_KEY = f"{PRODUCT_PREFIX}version"

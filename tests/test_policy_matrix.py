@@ -78,11 +78,11 @@ def test_each_scp_is_within_the_size_budget(policies: PolicySet) -> None:
 
 
 def test_scps_attach_to_targets_and_the_security_account(org_synth: Synthesized) -> None:
-    """Three SCPs (with FullAWSAccess, 4 of an OU's 10 slots), on the target OUs and on the
+    """Four SCPs (with FullAWSAccess, 5 of an OU's 10 slots), on the target OUs and on the
     security account, which as delegated administrator could otherwise change members' contacts."""
     management = org_synth.templates["MfaGuardrailsManagement"]
     scps = resources_of(management, "AWS::Organizations::Policy").values()
-    assert len(scps) == OUR_SCP_COUNT == 3
+    assert len(scps) == OUR_SCP_COUNT == 4
     for props in scps:
         assert props["TargetIds"] == [
             *ORGANIZATION["mfa-guardrails:target-ou-ids"],

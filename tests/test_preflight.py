@@ -214,7 +214,7 @@ def test_each_missing_prerequisite_is_a_failed_check_with_its_fix(
     organizations.deregister_delegated_administrator(
         AccountId=organization.security, ServicePrincipal=preflight.ACCOUNT_MANAGEMENT_SERVICE
     )
-    # With FullAWSAccess, 8 of the 10 slots used: 2 free, 3 needed.
+    # With FullAWSAccess, 8 of the 10 slots used: 2 free, 4 needed.
     others = ("aws-guardrails-AbCdEf", "AcceleratorGuardrails1", "team-deny-regions",
               *(f"team-deny-{n}" for n in range(4)))
     for name in others:
@@ -234,7 +234,7 @@ def test_each_missing_prerequisite_is_a_failed_check_with_its_fix(
     )
     slots = checks["scp-slots"]
     assert slots.subject == organization.ou_id
-    assert "2 of 10 slots free, 3 needed" in slots.detail
+    assert "2 of 10 slots free, 4 needed" in slots.detail
     for owner in ("FullAWSAccess (AWS default", "aws-guardrails-AbCdEf (AWS Control Tower)",
                   "AcceleratorGuardrails1 (Landing Zone Accelerator)",
                   "team-deny-regions (your organization)"):  # fmt: skip

@@ -1,8 +1,8 @@
 """The product's service control policies, as plain policy documents (no CDK tokens: SCP content is
 account-agnostic, so one document serves every target).
 
-Three SCPs, each within Organizations' 10,240 characters, so that an OU keeps six of its ten SCP
-slots free (FullAWSAccess takes the fourth):
+Four SCPs, each within Organizations' 10,240 characters, so that an OU keeps five of its ten SCP
+slots free (FullAWSAccess takes the fifth):
 
 * ``account-protection``: the root lock-down, MFA-device protection, recovery-contact
   protection, and what would free a principal of MFA or make it exempt (detaching Force-MFA,
@@ -13,8 +13,10 @@ slots free (FullAWSAccess takes the fourth):
   delivery channel, the CloudTrail trails and what they depend on, the bus permissions, the
   security account's CDK bootstrap, membership of the organization), changeable only by the
   guardrail administrators; the product's runtime roles act within their grants;
-* ``plane-protection``: the planes around them (the alert path's own traffic, SCPs and RCPs and
-  the SCP type, StackSets, account-level switches, the default bus's encryption).
+* ``alert-path-protection``: the alert path's own traffic (alerts, dead letters, the silence
+  metric, invoking our functions, pointing one at a queue);
+* ``plane-protection``: the planes around them (SCPs and RCPs and the SCP type, StackSets,
+  account-level switches, the default bus's encryption, Identity Center's MFA plane).
 
 Each statement's reason is in README ("Service control policies"); ``tests/policy/`` proves them
 from the attacker's side (cells, attack chains, catalog sweeps) and shows each statement and
@@ -32,11 +34,12 @@ from constructs_lib.force_mfa.actions import CONSOLE_ONLY_WITHOUT_MFA, SELF_SERV
 from constructs_lib.heartbeats.runtime.monitor import NAMESPACE as METRIC_NAMESPACE
 from constructs_lib.naming import (
     CDK_DEFAULT_QUALIFIER,
+    MEMBER_RUNTIME_ROLE_NAMES,
     MFA_REQUIRED_GROUP,
     PRODUCT_PREFIX,
     PROTECTED_TAG_KEY,
     PROTECTED_TAG_VALUE,
-    RUNTIME_ROLE_NAMES,
+    SECURITY_RUNTIME_ROLE_NAMES,
     STACK_NAME_PREFIX,
 )
 
@@ -159,6 +162,21 @@ ACCOUNT_SWITCHES = (
 IDENTITY_CENTER_MFA_CHANGES = (
     "sso-directory:DeleteMfaDeviceForUser", "sso-directory:UpdateMfaDeviceForUser",
     "sso-directory:UpdatePassword", "sso:PutMfaDeviceManagementForDirectory",
+    # The instance's MFA prompt, and an identity provider of one's own (it signs in as anyone).
+    "sso:UpdateSSOConfiguration",
+    "sso-directory:CreateExternalIdPConfigurationForDirectory",
+    "sso-directory:UpdateExternalIdPConfigurationForDirectory",
+    "sso-directory:EnableExternalIdPConfigurationForDirectory",
+    "sso-directory:ImportExternalIdPCertificate",
+    # A user's e-mail is where the password reset goes.
+    "sso-directory:UpdateUser", "identitystore:UpdateUser",
+)  # fmt: skip
+# Registering a device on someone else's Identity Center user: nobody, as in IAM.
+IDENTITY_CENTER_DEVICE_REGISTRATION = (
+    "sso-directory:StartVirtualMfaDeviceRegistration",
+    "sso-directory:CompleteVirtualMfaDeviceRegistration",
+    "sso-directory:StartWebAuthnDeviceRegistration",
+    "sso-directory:CompleteWebAuthnDeviceRegistration",
 )  # fmt: skip
 # Re-encrypting the default bus with a key one then disables stops every rule on it.
 DEFAULT_EVENT_BUS = "arn:aws:events:*:*:event-bus/default"
@@ -224,7 +242,19 @@ CANARY_ROLE_ARN = f"arn:aws:iam::*:role/{CANARY_ROLE_NAME}"
 # grants are their only limit: creating a role of that name, changing its trust or policies, and
 # passing it to a service are themselves protected changes (tests/policy/runtime.py proves every
 # grant of every role of ours is allowed under the SCPs).
-PRODUCT_RUNTIME_ROLE_ARNS = tuple(f"arn:aws:iam::*:role/{name}" for name in RUNTIME_ROLE_NAMES)
+# Our functions but the notifier: nobody but the guardrail administrators and our own roles
+# invokes them (an admin replaying an old organization readiness run into the report function
+# would clear today's findings); the notifier is what a replay of dead letters invokes.
+NON_REPLAY_FUNCTIONS = tuple(
+    f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}{name}"
+    for name in ("heartbeat-monitor", "recovery-readiness", "rule-tagger-*", "org-readiness-*")
+)
+NOTIFIER_FUNCTION = f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}notifier"
+# An event source mapping makes a function read a queue of someone's choosing: the notifier
+# would publish its messages as alerts.
+EVENT_SOURCE_MAPPING_CHANGES = (
+    "lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping",
+)  # fmt: skip
 HEARTBEAT_WRITE = "iam:TagRole"
 POLICY_DETACHMENT = ("iam:DetachGroupPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy")
 
@@ -254,6 +284,16 @@ class Exemptions:
     # What the trail and the recorder depend on, named by the configuration (their buckets, key,
     # role): protected like the trails themselves.
     lifeline: tuple[str, ...] = ()
+
+    @property
+    def runtime_roles(self) -> tuple[str, ...]:
+        """The product's runtime roles: those of every member by name, the security account's
+        pinned to it (none where the security account is the management account, which no SCP
+        restricts)."""
+        account = self.bootstrap_account
+        pinned = tuple(f"arn:aws:iam::{account}:role/{name}"
+                       for name in SECURITY_RUNTIME_ROLE_NAMES) if account else ()  # fmt: skip
+        return (*(f"arn:aws:iam::*:role/{name}" for name in MEMBER_RUNTIME_ROLE_NAMES), *pinned)
 
     @property
     def device_and_contact_admins(self) -> tuple[str, ...]:
@@ -400,6 +440,25 @@ def recovery_contact_statements(exempt_admins: Sequence[str]) -> list[Document]:
     return [statement]
 
 
+def identity_center_statements(exemptions: Exemptions) -> list[Document]:
+    """From a covered account that is Identity Center's delegated administrator: removing a
+    user's device, resetting a password or an e-mail, loosening the MFA settings or bringing an
+    identity provider of one's own is the Identity Center form of what the device and contact
+    guards deny in IAM."""
+    return [{
+        "Sid": "DenyIdentityCenterMfaChanges",
+        "Effect": "Deny",
+        "Action": list(IDENTITY_CENTER_MFA_CHANGES),
+        "Resource": "*",
+        "Condition": _unless((*exemptions.guardrail_admins, *exemptions.admins)),
+    }, {
+        "Sid": "DenyIdentityCenterDeviceRegistration",
+        "Effect": "Deny",
+        "Action": list(IDENTITY_CENTER_DEVICE_REGISTRATION),
+        "Resource": "*",
+    }]  # fmt: skip
+
+
 def exempt_user_statements(exemptions: Exemptions) -> list[Document]:
     """An exempt IAM user is exempt with MFA only: its password or access keys alone must not
     carry the exemption (a role assumed through Identity Center carries no MFA key, so roles
@@ -486,7 +545,7 @@ def guardrail_statements(
             ],
             # The product's roles act within their grants; the canary among them is confined
             # by the next two statements.
-            "Condition": _unless((*exemptions.guardrail_admins, *PRODUCT_RUNTIME_ROLE_ARNS)),
+            "Condition": _unless((*exemptions.guardrail_admins, *exemptions.runtime_roles)),
         },
         {
             "Sid": "DenyCanaryAllButItsHeartbeat",
@@ -519,7 +578,7 @@ def guardrail_statements(
             "NotAction": [a for a in READ_AND_USE if a.startswith("config:")],
             "Resource": CONFIG_RULES,
             "Condition": {**PROTECTED_CONFIG_RULE,
-                          **_unless((*exemptions.guardrail_admins, *PRODUCT_RUNTIME_ROLE_ARNS))},
+                          **_unless((*exemptions.guardrail_admins, *exemptions.runtime_roles))},
         },
         {
             "Sid": "DenyResourcelessLifelineChanges",
@@ -541,12 +600,12 @@ def guardrail_statements(
     return statements
 
 
-def plane_statements(exemptions: Exemptions) -> list[Document]:
-    """The planes around the guardrails: the alert path's own traffic, SCPs and RCPs and the
-    SCP policy type (delegated administrators for policy management), StackSets (delegated
-    administrators for StackSets), account-level switches, the default bus's encryption."""
+def alert_path_statements(exemptions: Exemptions) -> list[Document]:
+    """The alert path's own traffic: who publishes an alert, feeds, reads or replays a
+    dead-letter queue, writes the silence metric, invokes our functions or points one at a
+    queue of its choosing."""
     exempt = _unless(exemptions.guardrail_admins)
-    runtime = _unless((*exemptions.guardrail_admins, *PRODUCT_RUNTIME_ROLE_ARNS))
+    runtime = _unless((*exemptions.guardrail_admins, *exemptions.runtime_roles))
     return [
         {
             # Forged alerts, injected dead letters, and the silence metric: ours only.
@@ -572,8 +631,34 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
             "Action": list(REPLAY),
             "Resource": [PRODUCT_QUEUES, PRODUCT_FUNCTIONS],
             "Condition": _unless((*exemptions.guardrail_admins, *exemptions.admins,
-                                  *PRODUCT_RUNTIME_ROLE_ARNS)),
+                                  *exemptions.runtime_roles)),
         },
+        {
+            # Our other functions: an admin replaying an old organization readiness run into the
+            # report function would clear today's findings.
+            "Sid": "DenyInvokingOurFunctions",
+            "Effect": "Deny",
+            "Action": "lambda:InvokeFunction",
+            "Resource": list(NON_REPLAY_FUNCTIONS),
+            "Condition": runtime,
+        },
+        {
+            "Sid": "DenyEventSourceMappingsOnOurFunctions",
+            "Effect": "Deny",
+            "Action": list(EVENT_SOURCE_MAPPING_CHANGES),
+            "Resource": "*",
+            "Condition": {"ArnLike": {"lambda:FunctionArn": PRODUCT_FUNCTIONS}, **exempt},
+        },
+    ]  # fmt: skip
+
+
+def plane_statements(exemptions: Exemptions) -> list[Document]:
+    """The planes around the guardrails: SCPs and RCPs and the SCP policy type (delegated
+    administrators for policy management), StackSets (delegated administrators for StackSets),
+    account-level switches, the default bus's encryption, and Identity Center's MFA plane."""
+    exempt = _unless(exemptions.guardrail_admins)
+    return [
+        *identity_center_statements(exemptions),
         {
             # Only guardrail administrators change SCPs and RCPs from a covered account (the
             # other policy types stay the delegated administrator's).
@@ -597,16 +682,6 @@ def plane_statements(exemptions: Exemptions) -> list[Document]:
             "Action": list(ACCOUNT_SWITCHES),
             "Resource": "*",
             "Condition": exempt,
-        },
-        {
-            # From a covered account that is Identity Center's delegated administrator: removing
-            # a user's MFA device, resetting a password or loosening the MFA settings is the
-            # Identity Center form of what the device and contact guards deny in IAM.
-            "Sid": "DenyIdentityCenterMfaChanges",
-            "Effect": "Deny",
-            "Action": list(IDENTITY_CENTER_MFA_CHANGES),
-            "Resource": "*",
-            "Condition": _unless((*exemptions.guardrail_admins, *exemptions.admins)),
         },
         {
             "Sid": "DenyDefaultBusAndPolicyTypeChanges",
@@ -641,8 +716,13 @@ def service_control_policies(
             _document(guardrail_statements(exemptions, force_mfa_groups)),
         ),
         NamedPolicy(
+            f"{PRODUCT_PREFIX}alert-path-protection",
+            "Alerts, dead letters, the silence metric and our functions: ours and admins' only",
+            _document(alert_path_statements(exemptions)),
+        ),
+        NamedPolicy(
             f"{PRODUCT_PREFIX}plane-protection",
-            "Alert path traffic, SCPs and RCPs, StackSets, account switches, default bus",
+            "SCPs and RCPs, StackSets, account switches, default bus, Identity Center MFA",
             _document(plane_statements(exemptions)),
         ),
     )  # fmt: skip

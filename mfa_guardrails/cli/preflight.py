@@ -51,7 +51,7 @@ MAX_SCPS_PER_TARGET = 10
 # account-protection, guardrail-protection and plane-protection (constructs_lib/scp/documents.py;
 # importing it here would start the CDK's Node.js process on every pre-flight: a test keeps the
 # two equal).
-OUR_SCP_COUNT = 3
+OUR_SCP_COUNT = 4
 # AWS Chatbot's API answers in us-east-2 (and three other regions), whatever the channel's region.
 CHATBOT_API_REGION = "us-east-2"
 # Who else uses SCP slots, by the names their SCPs get.

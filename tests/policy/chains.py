@@ -601,6 +601,38 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   "a permission set AdministratorAccess_x; its role removes a user's device.",
                   lookalike, Request("iam:DeactivateMFADevice", f"{ARN}:user/bob"),
                   "the victim's device is gone"),
+        _one_step("replay-an-old-run-into-the-report", "An admin (who may replay dead letters "
+                  "into the notifier) invokes the organization readiness report with an old run's "
+                  "results: today's findings are archived.", sec_sso_admin,
+                  Request("lambda:InvokeFunction", f"arn:aws:lambda:{head}:function:"
+                          "mfa-guardrails-org-readiness-report", account=sec),
+                  "findings cleared until the next run"),
+        _one_step("feed-the-notifier-a-queue", "Point the notifier at a queue of one's own: "
+                  "it publishes the queue's messages as alerts.", sec_engineer,
+                  Request("lambda:CreateEventSourceMapping", context={
+                      "lambda:FunctionArn": f"arn:aws:lambda:{head}:function:"
+                                            "mfa-guardrails-notifier"}, account=sec),
+                  "phishing text in the alert stream"),
+        Chain("identity-center-mfa-off-from-its-delegated-administrator", "Turn Identity "
+              "Center's MFA off, or bring an identity provider of one's own, or reset an "
+              "admin's e-mail: every user, exempt admins included, then signs in without MFA.", (
+            Step(sec_engineer, Request("sso:UpdateSSOConfiguration", account=sec), "MFA off"),
+            Step(sec_engineer, Request("sso-directory:CreateExternalIdPConfigurationForDirectory",
+                                       account=sec), "an IdP of one's own"),
+            Step(sec_engineer, Request("identitystore:UpdateUser",
+                                       "arn:aws:identitystore::222222222222:identitystore/"
+                                       "d-1234567890", account=sec), "the reset mail goes out"),
+        ), stopped_at=0),
+        _one_step("register-a-device-on-another-identity-center-user", "Even an admin registers "
+                  "a device of its own on someone else's Identity Center user.", sec_sso_admin,
+                  Request("sso-directory:StartVirtualMfaDeviceRegistration", account=sec),
+                  "the victim's MFA is the attacker's"),
+        _one_step("security-runtime-name-in-a-member", "A role named like the security "
+                  "account's notifier, made in a member before it joined a target OU, acts as "
+                  "exempt.", _session(_role("mfa-guardrails-notifier")),
+                  Request("cloudtrail:StopLogging",
+                          f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail"),
+                  "the trail stops"),
         Chain("identity-center-plane-from-its-delegated-administrator", "From a covered "
               "account that administers Identity Center, a permission set of no exemption "
               "removes a user's MFA device, resets the password, then lets passwords alone in.", (
@@ -651,7 +683,23 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
     own_tag_policy = ("arn:aws:organizations::111111111111:policy/o-a1b2c3d4e5/tag_policy/"
                       "p-team")  # fmt: skip
     scp_type = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
+    run_role = _session(_role("mfa-guardrails-org-readiness-run", account=sec))
+    sec_sso_admin = replace(_session(_role("x", account=sec)), name="security-sso-admin",
+                            arn=f"arn:aws:iam::{sec}:role/aws-reserved/sso.amazonaws.com/"
+                            f"AWSReservedSSO_AdministratorAccess_{SSO_SUFFIX}")  # fmt: skip
     return [
+        Chain("the-run-and-admins-do-their-work", "The organization readiness run's state "
+              "machine invokes its functions; the Identity Center admin corrects a user's e-mail "
+              "and the instance's MFA settings.", (
+            Step(run_role, Request("lambda:InvokeFunction", f"arn:aws:lambda:{head}:function:"
+                                   "mfa-guardrails-org-readiness-account", account=sec),
+                 "one account checked"),
+            Step(sec_sso_admin, Request("identitystore:UpdateUser",
+                                        "arn:aws:identitystore::222222222222:identitystore/"
+                                        "d-1234567890", account=sec), "a user's e-mail fixed"),
+            Step(sec_sso_admin, Request("sso:UpdateSSOConfiguration", account=sec),
+                 "MFA settings restored"),
+        ), None),
         Chain("teams-keep-their-own-config-rules", "A member team creates, updates, tags and "
               "deletes its own Config rules (only ours carry the protection tag).", (
             Step(developer, Request("config:PutConfigRule", TEAM_RULE), "its rule"),
@@ -669,6 +717,9 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                                     {"aws:TagKeys": ["team"]}, DELEGATED_ADMIN), "its own tag"),
             Step(developer, Request("cloudwatch:PutMetricData",
                                     context={"cloudwatch:namespace": "team/app"}), "a metric"),
+            Step(developer, Request("lambda:CreateEventSourceMapping", context={
+                "lambda:FunctionArn": f"arn:aws:lambda:us-east-1:{MEMBER}:function:team-app"}),
+                 "its own function reads its own queue"),
             # A member's own CDK bootstrap and stacks are its own (only the security account's
             # are protected).
             Step(developer, Request("iam:CreateRole", f"{ARN}:role/cdk-hnb659fds-cfn-exec-role-"
@@ -682,6 +733,9 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
               "changes what the planes protect.", (
             Step(break_glass, Request("organizations:UpdatePolicy", own_scp, scp_type),
                  "an SCP updated"),
+            Step(break_glass, Request("lambda:CreateEventSourceMapping", context={
+                "lambda:FunctionArn": f"arn:aws:lambda:us-east-1:{MEMBER}:function:"
+                                      "mfa-guardrails-forward-x"}), "a mapping of ours"),
             Step(break_glass, Request("cloudformation:CreateStackInstances",
                                       f"arn:aws:cloudformation:us-east-1:{MEMBER}:stackset/"
                                       "team:0a1b"), "a StackSet rolled out"),

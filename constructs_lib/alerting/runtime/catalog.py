@@ -925,7 +925,12 @@ ENTRIES: tuple[Entry, ...] = (
         detail_type=CLOUDTRAIL_API_CALL,
         event_source="sso.amazonaws.com",
         also_from=(("aws.sso-directory", "sso-directory.amazonaws.com"),),
-        event_names=("PutMfaDeviceManagementForDirectory",),
+        # The MFA settings; the instance's configuration; an external identity provider, which
+        # then decides every sign-in (MFA included) of every user.
+        event_names=("PutMfaDeviceManagementForDirectory", "UpdateSSOConfiguration",
+                     "CreateExternalIdPConfigurationForDirectory",
+                     "UpdateExternalIdPConfigurationForDirectory",
+                     "EnableExternalIdPConfigurationForDirectory", "ImportExternalIdPCertificate"),
         shows=(("instance", ("requestParameters", "instanceArn")),
                ("directory", ("requestParameters", "directoryId"))),
         lands=Lands.IDENTITY_CENTER,
@@ -933,7 +938,8 @@ ENTRIES: tuple[Entry, ...] = (
         title="The MFA settings of the Identity Center instance changed",
         attempt_title="Attempt to change the MFA settings of the Identity Center instance",
         why="These settings decide whether Identity Center users must use MFA at all, and which "
-        "devices they may register: weakened, every account they reach is weakened.",
+        "devices they may register; an identity provider of someone else's signs in as any user, "
+        "exempt admins included: weakened, every account they reach is weakened.",
         what_to_do="Open Identity Center, Settings, Authentication: MFA should be required every "
         "time (or on context change) with authenticator apps and security keys allowed; restore "
         "it if not, and treat the caller's credentials as stolen.",
