@@ -484,3 +484,17 @@ def test_a_configured_role_used_recently_needs_mfa_sessions(
     assert (without, absent, with_mfa) == (False, False, True)
     unused = check_role_lockout(_Iam(role_days=400), CONFIG_ROLE, SCOPE)  # type: ignore[arg-type]
     assert unused.status is Status.COMPLIANT
+
+
+def test_a_member_named_like_a_formula_stays_text_in_the_csv() -> None:
+    """An account name is whatever a member's admin set (account:PutAccountName): a spreadsheet
+    must not run it when the security team opens the report."""
+    report = fixed_report()
+    (first, *rest) = report.accounts
+    renamed = AccountResult(Account(first.account.id, '=HYPERLINK("https://evil.test","fix")',
+                                    first.account.ou), first.findings)  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(report_formats.to_csv(
+        OrgReport(generated_at=report.generated_at, report_account=report.report_account,
+                  requested=report.requested, accounts=[renamed, *rest])))))
+    names = {row["account_name"] for row in rows if row["account_id"] == first.account.id}
+    assert names == {'\'=HYPERLINK("https://evil.test","fix")'}

@@ -219,16 +219,26 @@ CSV_COLUMNS = ("id", "account_id", "account_name", "ou", "check", "subject", "st
                "security_hub_control", "blocks_enforcement", "fix")  # fmt: skip
 
 
+# A cell a spreadsheet would run as a formula: an account name is whatever a member's admin
+# set (account:PutAccountName), and the report is opened by the security team.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(report: OrgReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for result, finding in _rows(report):
         account = result.account
-        writer.writerow((finding_id(account.id, finding), account.id, account.name, account.ou,
-                         finding.check, finding.subject, finding.status.value,
-                         SECURITY_HUB_CONTROLS.get(finding.check, ""),
-                         str(blocks_enforcement(finding)).lower(), finding.fix))  # fmt: skip
+        writer.writerow([_cell(str(value)) for value in (
+            finding_id(account.id, finding), account.id, account.name, account.ou,
+            finding.check, finding.subject, finding.status.value,
+            SECURITY_HUB_CONTROLS.get(finding.check, ""),
+            str(blocks_enforcement(finding)).lower(), finding.fix)])  # fmt: skip
     return buffer.getvalue()
 
 
