@@ -59,7 +59,8 @@ USE = {
     "iam:AddUserToGroup",  # onboarding: joining MfaRequired only adds the guardrail
 }  # fmt: skip
 # Replaying dead letters (README, "replay"): the device and contact admins may, besides the
-# guardrail administrators; publishing an alert or feeding a queue is the product's own.
+# guardrail administrators (the notifier alone of our functions); publishing an alert or
+# feeding a queue is the product's own.
 REPLAY = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
           "lambda:InvokeFunction"}  # fmt: skip
 # Console session without MFA, and long-term keys, of a Force-MFA user: (action, target).
@@ -332,7 +333,7 @@ def protection_cells(
                     continue  # who assumes any other protected role: its trust policy decides
                 request = Request(action.id, resource, template.context, p.account)
                 admin = _may_change(p, action.id, resource, guardrail_admin[p], exempt)
-                admin = admin or (action.id in REPLAY and device_admin[p])
+                admin = admin or (_replays(action.id, resource) and device_admin[p])
                 if action.id in MFA_DEVICE_CHANGES:  # other users' devices: device admins only
                     admin = admin and device_admin[p]
                 if action.id in MFA_DEVICE_ENROLMENT:  # on another user: nobody
@@ -343,6 +344,14 @@ def protection_cells(
                     continue  # an exempt user still signs in with MFA (Force-MFA)
                 yield SweepCell("b:protected" if not admin else "c:admins-can", p, request, admin)
         yield from _device_and_contact_cells(action, principals, device_admin)
+
+
+def _replays(action: str, resource: str) -> bool:
+    """What replaying dead letters needs: their queues, and invoking the notifier (no other
+    function of ours: README, "replay")."""
+    if action == "lambda:InvokeFunction":
+        return resource.endswith(":function:mfa-guardrails-notifier")
+    return action in REPLAY
 
 
 def _protected_requests(
