@@ -1,5 +1,10 @@
-"""The aggregation step of the organization readiness run on synthetic results:
-``python bench/org_run.py [--accounts 5000]``.
+"""The organization readiness run's two costly steps: ``python bench/org_run.py [--accounts 5000]
+[--latency 0.05] [--concurrency 50]``.
+
+The per-account function (``org_run.account_handler``) runs once for each persona of the simulated
+organization (moto, ``tests/simulated_org.py``) with ``--latency`` seconds added to every AWS call:
+its calls and seconds per account, and from them the map's wall time for ``--accounts`` accounts
+at ``--concurrency`` children at once.
 
 Builds the map's result files for ``--accounts`` accounts (each a few findings, every tenth one to
 fix, as the simulated organization's personas produce) in an in-memory S3 double, then times
@@ -62,8 +67,12 @@ def _output(index: int) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--accounts", type=int, default=5000)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per AWS call")
+    parser.add_argument("--concurrency", type=int, default=50, help="the map's MaxConcurrency")
     args = parser.parse_args(argv)
     import os
+
+    per_account = _per_account(args.latency)
 
     from constructs_lib.detective.runtime import org_run
 
@@ -90,7 +99,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = sum(len(v) for k, v in s3.objects.items() if k.startswith("latest/report"))
     print(f"| {args.accounts} accounts | {seconds:.1f} s | peak {peak / 2**20:.0f} MiB | "
           f"reports {size / 2**20:.1f} MiB | {result['findingsToFix']} findings to fix |")
+    waves = -(-args.accounts // args.concurrency)
+    print(f"a {args.accounts}-account run at concurrency {args.concurrency}: {waves} waves of "
+          f"{per_account:.1f} s, then the aggregation: about "
+          f"{(waves * per_account + seconds) / 60:.1f} min (the 30-minute goal)")
     return 0
+
+
+def _per_account(latency: float) -> float:
+    """Seconds of one account's check at ``latency`` per call (the slowest persona: the
+    healthy one reads every user), printing the calls and seconds of each persona."""
+    import boto3
+    from moto import mock_aws
+
+    from constructs_lib.detective.runtime import org_check, org_run
+    from tests import simulated_org
+
+    class Context:
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:x"
+
+    with mock_aws():
+        org = simulated_org.build(len(simulated_org.PERSONAS))
+        org.latency = latency
+        base = boto3.Session(region_name="us-east-1")
+        calls = [0]
+        base.events.register("before-call", lambda **_: calls.__setitem__(0, calls[0] + 1))
+        session_for = org.session_for(org_check.retrying_session_factory(base))
+        sts = session_for(None).client("sts")
+        slowest = 0.0
+        for account, persona in org.personas.items():
+            calls[0] = 0
+            started = time.perf_counter()
+            org_run.account_handler({"account": {"id": account, "name": persona, "ou": "x"}},
+                                    Context(), sts=sts, session_for=session_for)  # fmt: skip
+            seconds = time.perf_counter() - started
+            slowest = max(slowest, seconds)
+            print(f"| {persona} | {calls[0]} calls | {seconds * 1000:.0f} ms |")
+    return slowest
 
 
 if __name__ == "__main__":

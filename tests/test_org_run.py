@@ -513,3 +513,28 @@ def test_no_deployed_run_says_how_to_get_one() -> None:
     out = io.StringIO()
     assert run_in_aws(session, "us-east-1", out) == 2
     assert "deploy the security stack" in out.getvalue()
+
+
+def test_a_run_most_of_whose_accounts_failed_fails_and_keeps_the_last_state(
+    org: dict[str, Any]
+) -> None:
+    """A bad deploy or a missing permission fails every child: the state machine must fail (the
+    operations alarm), and Security Hub and the Config evaluations keep the last good run."""
+    listed = org_run.list_handler({"runId": "broken"}, None, organizations=org["organizations"],
+                                  s3=org["s3"])  # fmt: skip
+    accounts = json.loads(org["s3"].get_object(Bucket=BUCKET, Key=listed["key"])["Body"].read())
+    failed = [{"Input": json.dumps({"account": a}), "Error": "Lambda.Unknown",
+               "Cause": "AccessDenied", "Status": "FAILED"} for a in accounts]  # fmt: skip
+    summary_before = org["s3"].list_objects_v2(Bucket=BUCKET, Prefix=org_run.CONFIG_SUMMARY_KEY)
+    hub, sns = _SecurityHub(), _Sns()
+    with pytest.raises(org_run.RunMostlyFailedError, match=f"{len(accounts)} of"):
+        org_run.aggregate_handler(_map_run(org, "broken", [], failed), None, s3=org["s3"],
+                                  securityhub=hub, sns=sns, security_account="123456789012",
+                                  now=NOW)  # fmt: skip
+    assert hub.imported == []
+    assert sns.published == []
+    report = org["s3"].get_object(Bucket=BUCKET, Key=f"{org_run.RUNS_PREFIX}broken/report.json")
+    assert len(json.loads(report["Body"].read())["accounts"]) == len(accounts)
+    after = org["s3"].list_objects_v2(Bucket=BUCKET, Prefix=org_run.CONFIG_SUMMARY_KEY)
+    assert [o["ETag"] for o in after.get("Contents", [])] == [
+        o["ETag"] for o in summary_before.get("Contents", [])]

@@ -439,6 +439,10 @@ def _manifest_key(event: Mapping[str, Any]) -> str:
     return key
 
 
+class RunMostlyFailedError(RuntimeError):
+    """More than half of a run's accounts failed: the run, not the accounts, is broken."""
+
+
 def aggregate_handler(event: Any, _context: Any, *, s3: Any = None, securityhub: Any = None,
                       sns: Any = None, security_account: str | None = None,
                       now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
@@ -462,6 +466,13 @@ def aggregate_handler(event: Any, _context: Any, *, s3: Any = None, securityhub:
         for kind, text in rendered.items():
             s3.put_object(Bucket=bucket, Key=f"{prefix}report.{kind}", Body=text.encode(),
                           ContentType=CONTENT_TYPES[kind])  # fmt: skip
+    if failed_children * 2 > len(accounts):
+        # Most children failed: the run itself is broken (a bad deploy, a missing permission).
+        # The report says so, but Security Hub, the Config evaluations and the change alerts
+        # keep the last good run's state, and the state machine fails: the operations alarm.
+        raise RunMostlyFailedError(
+            f"{failed_children} of {len(accounts)} accounts failed in run {run_id}: see "
+            f"s3://{bucket}/{RUNS_PREFIX}{run_id}/report.html and the account function's logs")
     s3.put_object(Bucket=bucket, Key=CONFIG_SUMMARY_KEY, ContentType="application/json",
                   Body=json.dumps(config_summary(report)).encode())  # fmt: skip
     current = json.loads(rendered["json"])
