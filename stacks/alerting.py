@@ -42,6 +42,7 @@ def alerting_props(config: GuardrailsConfig, **overrides: Any) -> AlertingProps:
         slack_channel_id=config.slack_channel_id,
         entries=deployed_entries(config),
         recovery_admins=config.exempt_admin_arns,
+        recovery_email_domains=config.recovery_email_domains,
         **overrides,
     )
 

@@ -451,3 +451,20 @@ def test_a_recoverys_alert_says_expected_only_for_an_admin() -> None:
     # a malformed identity still yields a message, never an exception
     assert "not an admin" in notifier.recovery_note(
         _device_removed_by({"type": 7}, agent), (RECOVERY_ADMIN,))
+
+
+@pytest.mark.parametrize(("address", "domains", "says"), [
+    ("aws-root+prod@example.com", ("example.com",), "one of the organization's domains"),
+    ("former.admin@gmail.com", ("example.com",), "gmail.com is a public mail provider"),
+    ("root@acquired.io", ("example.com",), "acquired.io is not one of the organization's"),
+    ("root@acquired.io", (), "recovery-email-domains is not set"),
+])  # fmt: skip
+def test_a_root_email_change_says_whether_the_new_address_is_ours(
+    address: str, domains: tuple[str, ...], says: str
+) -> None:
+    event: dict[str, Any] = json.loads(
+        (SAMPLES / "primary-email-update-started.json").read_text())
+    event["detail"]["requestParameters"]["primaryEmail"] = address
+    assert says in notifier.email_note(event, domains)
+    del event["detail"]["requestParameters"]["primaryEmail"]  # absent: no note, still an alert
+    assert notifier.email_note(event, domains) == ""

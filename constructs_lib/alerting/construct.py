@@ -44,6 +44,7 @@ from constructs_lib.alerting.runtime.catalog import (
     ENTRIES,
     EXEMPT_NAMES_VARIABLE,
     RECOVERY_ADMINS_VARIABLE,
+    RECOVERY_EMAIL_DOMAINS_VARIABLE,
     Entry,
     exempt_names_of,
 )
@@ -95,6 +96,8 @@ class AlertingProps:
     # Who may run `mfa-guardrails recover` under the SCPs (the configuration's admins and
     # break-glass): an alert their recovery caused says "expected", anyone else's does not.
     recovery_admins: tuple[str, ...] = ()
+    # The organization's mail domains: the root e-mail change alert says if the new one is ours.
+    recovery_email_domains: tuple[str, ...] = ()
     reserved_concurrency: int | None = None
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
     rule_retry_attempts: int = 10
@@ -269,6 +272,8 @@ class Alerting(Construct):
                 **({EXEMPT_NAMES_VARIABLE: " ".join(names)} if names else {}),
                 **({RECOVERY_ADMINS_VARIABLE: " ".join(props.recovery_admins)}
                    if props.recovery_admins else {}),
+                **({RECOVERY_EMAIL_DOMAINS_VARIABLE: " ".join(props.recovery_email_domains)}
+                   if props.recovery_email_domains else {}),
             },
             reserved_concurrent_executions=props.reserved_concurrency,
             retry_attempts=props.notifier_retry_attempts,

@@ -1419,6 +1419,9 @@ EXEMPT_NAMES_VARIABLE = "EXEMPT_NAMES"
 # The notifier's list of who may run `mfa-guardrails recover` (ARN patterns, space-separated),
 # and the mark that command adds to its calls' user agent, which CloudTrail records.
 RECOVERY_ADMINS_VARIABLE = "RECOVERY_ADMINS"
+# The organization's mail domains (recovery-email-domains), space-separated: the alert on a root
+# e-mail change says whether the new address is one of them.
+RECOVERY_EMAIL_DOMAINS_VARIABLE = "RECOVERY_EMAIL_DOMAINS"
 RECOVERY_USER_AGENT = "mfa-guardrails-recovery/"
 """The notifier's environment variable holding the exempt names, separated by spaces."""
 

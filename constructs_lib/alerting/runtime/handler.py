@@ -37,6 +37,7 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         MISSING,
         PHONE,
         RECOVERY_ADMINS_VARIABLE,
+        RECOVERY_EMAIL_DOMAINS_VARIABLE,
         RECOVERY_USER_AGENT,
         RULE_OWNER,
         UNRECOGNIZED,
@@ -49,7 +50,7 @@ if __package__:  # imported as constructs_lib.alerting.runtime.handler (tests, t
         matches,
     )
     from .correlation import Decision, decide, mark_published
-    from .phone import phone_problem
+    from .phone import email_domain_problem, phone_problem
 else:  # pragma: no cover - in Lambda the runtime folder is the code root ("handler.handler")
     from catalog import (  # type: ignore[import-not-found,no-redef]
         ENTRIES,
@@ -58,6 +59,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         MISSING,
         PHONE,
         RECOVERY_ADMINS_VARIABLE,
+        RECOVERY_EMAIL_DOMAINS_VARIABLE,
         RECOVERY_USER_AGENT,
         RULE_OWNER,
         UNRECOGNIZED,
@@ -74,7 +76,10 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root ("hand
         decide,
         mark_published,
     )
-    from phone import phone_problem  # type: ignore[import-not-found,no-redef]
+    from phone import (  # type: ignore[import-not-found,no-redef]
+        email_domain_problem,
+        phone_problem,
+    )
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -152,6 +157,7 @@ def _index(entries: tuple[Entry, ...]) -> dict[tuple[str, str | None], tuple[Can
 # with the configuration's exempt names (handed over by the construct in the environment).
 _EXEMPT_NAMES = tuple(os.environ.get(EXEMPT_NAMES_VARIABLE, "").split())
 _RECOVERY_ADMINS = tuple(os.environ.get(RECOVERY_ADMINS_VARIABLE, "").split())
+_EMAIL_DOMAINS = tuple(os.environ.get(RECOVERY_EMAIL_DOMAINS_VARIABLE, "").split())
 _CATALOG = (*ENTRIES, *exempt_name_entries(_EXEMPT_NAMES))
 _INDEX = _index(_CATALOG)
 _ALL: tuple[Candidate, ...] = tuple((entry, entry.conditions()) for entry in _CATALOG)
@@ -413,6 +419,23 @@ def recovery_note(event: Any, admins: tuple[str, ...]) -> str:
             "configuration: treat it as not expected.")
 
 
+def email_note(event: Any, domains: tuple[str, ...]) -> str:
+    """For a root e-mail change: whether the new address is the organization's (the first
+    recovery factor, in a mailbox someone else holds, is how accounts are lost). Empty when the
+    event names no new address."""
+    detail = _obj(event.get("detail")) if isinstance(event, dict) else {}
+    address = _obj(detail.get("requestParameters")).get("primaryEmail")
+    if not isinstance(address, str) or "@" not in address:
+        return ""
+    domain = _text(address.rpartition("@")[2], 253)
+    problem = email_domain_problem(address, domains)
+    if problem:
+        return f"The new root e-mail is at {domain}: {problem}. Undo it unless that is planned."
+    if domains:
+        return f"The new root e-mail is at {domain}, one of the organization's domains."
+    return f"The new root e-mail is at {domain} (recovery-email-domains is not set)."
+
+
 def with_note(message: Message, note: str) -> Message:
     """``message`` with ``note`` after its headline (what the correlation state knows)."""
     if not note:
@@ -596,7 +619,12 @@ def handler(event: Any, context: Any) -> dict[str, str]:
             return {"heartbeat": heartbeat.account}
         message = _unrecognized(event, note=FORGED_HEARTBEAT)
     else:
-        note = " ".join(filter(None, (recovery_note(event, _RECOVERY_ADMINS), decision.note)))
+        note = " ".join(filter(None, (
+            recovery_note(event, _RECOVERY_ADMINS),
+            email_note(event, _EMAIL_DOMAINS) if isinstance(classified, Entry)
+            and classified.id == "primary-email-update-started" else "",
+            decision.note,
+        )))
         message = with_note(build_message(event, classified), note)
     topic_arn = os.environ["TOPIC_ARN"]
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None

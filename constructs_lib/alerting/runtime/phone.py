@@ -9,7 +9,8 @@ checked so that a cold start stays as fast as before.
 
 One implementation for the notifier's contact-change alerts and the readiness checks (the Config
 rule and the reports), which word the same :class:`PhoneDiagnosis` their own way (the readiness
-checks mask the number).
+checks mask the number). The other recovery factor, the root's e-mail, is judged here too
+(:func:`email_domain_problem`): by the readiness checks and the alert on its change.
 """
 
 from __future__ import annotations
@@ -82,3 +83,24 @@ def phone_problem(text: str) -> str | None:
         f"{text} keeps the trunk prefix {found.trunk_prefix} after +{found.country_code}: "
         f"write it as {found.international}"
     )
+
+
+# Free mailboxes anyone can open: a root e-mail there belongs to a person, not the organization.
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com",
+    "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "mail.ru", "yandex.ru", "yandex.com",
+    "qq.com", "163.com", "126.com", "zoho.com",
+})  # fmt: skip
+
+
+def email_domain_problem(address: str, domains: tuple[str, ...]) -> str | None:
+    """Why AWS's recovery mail to ``address`` may reach someone the organization cannot vouch
+    for, or None. ``domains``: the organization's own (a subdomain of one counts as its own)."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    if domain in PUBLIC_MAIL_DOMAINS:
+        return f"{domain} is a public mail provider: the mailbox belongs to a person"
+    own = tuple(d.lower() for d in domains)
+    if own and not any(domain == d or domain.endswith(f".{d}") for d in own):
+        return f"{domain} is not one of the organization's domains ({', '.join(own)})"
+    return None

@@ -392,25 +392,14 @@ def check_alternate_contact(
     )
 
 
-# Free mailboxes anyone can open: a root e-mail there belongs to a person, not the organization.
-PUBLIC_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com",
-    "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "mail.ru", "yandex.ru", "yandex.com",
-    "qq.com", "163.com", "126.com", "zoho.com",
-})  # fmt: skip
-
-
-def email_domain_problem(address: str, domains: tuple[str, ...]) -> str | None:
-    """Why AWS's recovery mail to ``address`` may reach someone the organization cannot vouch
-    for, or None. ``domains``: the organization's own (a subdomain of one counts as its own)."""
-    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
-    if domain in PUBLIC_MAIL_DOMAINS:
-        return f"{domain} is a public mail provider: the mailbox belongs to a person"
-    own = tuple(d.lower() for d in domains)
-    if own and not any(domain == d or domain.endswith(f".{d}") for d in own):
-        return f"{domain} is not one of the organization's domains ({', '.join(own)})"
-    return None
+def _email_problem(address: str, domains: tuple[str, ...]) -> str | None:
+    """The shared e-mail verdict (constructs_lib/alerting/runtime/phone.py, copied into this
+    Lambda asset), imported on first use."""
+    if __package__:
+        from constructs_lib.alerting.runtime.phone import email_domain_problem
+    else:  # pragma: no cover - in Lambda the runtime folder is the code root
+        from phone import email_domain_problem  # type: ignore[import-not-found,no-redef,unused-ignore]
+    return email_domain_problem(address, domains)
 
 
 def check_primary_email(
@@ -426,7 +415,7 @@ def check_primary_email(
         if code is None:
             raise
         return unreadable("primary-email", subject, "account:GetPrimaryEmail", code)
-    problem = email_domain_problem(address, domains)
+    problem = _email_problem(address, domains)
     if problem:
         return Finding(
             check="primary-email", subject=subject, status=Status.NON_COMPLIANT,
