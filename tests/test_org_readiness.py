@@ -34,6 +34,7 @@ from constructs_lib.detective.runtime.readiness import (
     check_role_lockout,
     check_root_hardware_mfa,
     check_root_mfa,
+    check_root_recovery_path,
     check_user,
     check_user_lockout,
 )
@@ -498,3 +499,63 @@ def test_a_member_named_like_a_formula_stays_text_in_the_csv() -> None:
                   requested=report.requested, accounts=[renamed, *rest])))))
     names = {row["account_name"] for row in rows if row["account_id"] == first.account.id}
     assert names == {'\'=HYPERLINK("https://evil.test","fix")'}
+
+
+# --- each root's recovery path under centralized root access -----------------------------------
+
+
+@pytest.mark.parametrize(("centralized", "summary", "status", "says"), [
+    (True, {"AccountPasswordPresent": 1, "AccountAccessKeysPresent": 0, "AccountMFAEnabled": 1},
+     "NON_COMPLIANT", "yet root still holds a password, an MFA device: delete them"),
+    (True, {"AccountPasswordPresent": 0, "AccountAccessKeysPresent": 0, "AccountMFAEnabled": 0},
+     "COMPLIANT", "centralized (sts:AssumeRoot"),
+    (True, {}, "NON_COMPLIANT", "a password, access keys, an MFA device"),  # unknown: held
+    (False, {"AccountMFAEnabled": 1}, "COMPLIANT", "the owner only"),
+])  # fmt: skip
+def test_each_root_says_how_it_recovers(
+    centralized: bool, summary: dict[str, int], status: str, says: str
+) -> None:
+    finding = check_root_recovery_path(_Iam(summary=summary), centralized=centralized,  # type: ignore[arg-type]
+                                       account_id="444444444444")  # fmt: skip
+    assert finding.status == status
+    assert says in finding.fix
+    if status == "NON_COMPLIANT":
+        assert "recover root --account-id 444444444444 --delete-credentials" in finding.fix
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ({"OrganizationId": "o-a1b2c3d4e5", "EnabledFeatures": ["RootCredentialsManagement"]}, True),
+    ({"OrganizationId": "o-a1b2c3d4e5", "EnabledFeatures": ["RootSessions"]}, False),
+    (None, None),  # not the management account or IAM's delegated administrator
+])  # fmt: skip
+def test_centralized_root_access_is_read_once_for_the_report(
+    answer: dict[str, Any] | None, expected: bool | None
+) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from constructs_lib.detective.runtime.org_check import centralized_root_access
+
+    iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x",
+                       aws_secret_access_key="x")  # fmt: skip
+    with Stubber(iam) as stub:
+        if answer is None:
+            stub.add_client_error("list_organizations_features", "AccessDenied")
+        else:
+            stub.add_response("list_organizations_features", answer)
+        assert centralized_root_access(iam) is expected
+
+
+def test_a_root_left_with_credentials_is_in_every_format() -> None:
+    report = fixed_report()
+    (first, *rest) = report.accounts
+    left = check_root_recovery_path(
+        _Iam(summary={"AccountPasswordPresent": 1, "AccountAccessKeysPresent": 1,  # type: ignore[arg-type]
+                      "AccountMFAEnabled": 1}),
+        centralized=True, account_id=first.account.id)  # fmt: skip
+    with_root = OrgReport(generated_at=report.generated_at, report_account=report.report_account,
+                          requested=report.requested,
+                          accounts=[AccountResult(first.account, (*first.findings, left)), *rest])
+    for kind, render in RENDERERS.items():
+        text = render(with_root)
+        assert "root-recovery" in text or "Root credentials left" in text, kind

@@ -220,6 +220,10 @@ class OrganizationReadinessRun(Construct):
         list_role.add_to_principal_policy(iam.PolicyStatement(
             sid="WriteRunAccounts", actions=["s3:PutObject"], resources=[runs]))
         account_role.add_to_principal_policy(iam.PolicyStatement(
+            sid="ReadCentralizedRootAccess", actions=["iam:ListOrganizationsFeatures"],
+            resources=["*"],  # names no resource
+        ))
+        account_role.add_to_principal_policy(iam.PolicyStatement(
             sid="ReadMembersRootEmail", actions=["account:GetPrimaryEmail"],
             # account::<management id>:account/o-<org id>/<member id>
             resources=[f"arn:{Aws.PARTITION}:account::*:account/o-*/*"],
@@ -254,6 +258,11 @@ class OrganizationReadinessRun(Construct):
             id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
             reason="Organizations' list calls accept no resource narrower than the "
             "organization's, whose ids are not known at synth; read-only.",
+        ))  # fmt: skip
+        Validations.of(account_role).acknowledge(Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+            reason="iam:ListOrganizationsFeatures accepts no resource ARN; read-only (is "
+            "centralized root access on: each root's recovery path).",
         ))  # fmt: skip
         Validations.of(account_role).acknowledge(Acknowledgment(
             id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:account::*:"

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,6 +35,7 @@ from constructs_lib.detective.runtime.org_check import (
     Checks,
     SessionFactory,
     _unreachable,
+    centralized_root_access,
     check_account,
     list_accounts,
     retrying_session_factory,
@@ -269,7 +271,9 @@ def main(
         print(f"note: the reader roles trust {config.security_account_id} "
               f"(security-account-id) only; from {caller} every other account will be "
               "unreachable.", file=err)  # fmt: skip
-    checks = checks_from_config(config)
+    # Each root's recovery path: centralized root access read once, for the whole report.
+    checks = replace(checks_from_config(config), centralized_root=centralized_root_access(
+        own.client("iam", region_name=EVENTS_REGION)))
     report = run(
         accounts,
         lambda account: check_account(account, sts=sts, session_for=session_for,

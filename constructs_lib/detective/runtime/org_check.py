@@ -31,6 +31,7 @@ if __package__:  # imported as constructs_lib.detective.runtime.org_check (CLI, 
         LockoutScope,
         Status,
         check_primary_email,
+        check_root_recovery_path,
         error_code,
         evaluate_account,
     )
@@ -49,6 +50,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root
         LockoutScope,
         Status,
         check_primary_email,
+        check_root_recovery_path,
         error_code,
         evaluate_account,
     )
@@ -105,6 +107,9 @@ class Checks:
     require_hardware_root_mfa: bool = False
     # The organization's mail domains (empty: public providers only); None: not checked.
     recovery_email_domains: tuple[str, ...] | None = None
+    # Centralized root access (iam:ListOrganizationsFeatures) on or off; None: unknown, and
+    # each root's recovery path is not reported.
+    centralized_root: bool | None = None
 
 
 SessionFactory = Callable[[Mapping[str, Any] | None], Any]
@@ -130,6 +135,19 @@ class AccountSession:
         with self.lock:  # client creation on a shared session is not thread-safe; calls are
             return self.shared.client(service, region_name=region_name or self.region_name,
                                       config=self.config, **self.credentials, **kwargs)
+
+
+ROOT_CREDENTIALS_FEATURE = "RootCredentialsManagement"
+
+
+def centralized_root_access(iam: Any) -> bool | None:
+    """Whether the organization manages member roots centrally (read from the management or
+    IAM's delegated administrator); None when this account cannot tell."""
+    try:
+        features = iam.list_organizations_features().get("EnabledFeatures", [])
+    except Exception:  # not the management or a delegated administrator, or not supported
+        return None
+    return ROOT_CREDENTIALS_FEATURE in features
 
 
 def retrying_session_factory(base: Any) -> SessionFactory:
@@ -199,6 +217,10 @@ def check_account(
         )  # fmt: skip
         # A member's root e-mail is read from the report's own account (the management or
         # Account Management's delegated administrator): the first recovery factor.
+        if checks.centralized_root is not None and account.id != report_account:
+            findings.append(check_root_recovery_path(
+                Clients.from_session(session, EVENTS_REGION).iam,
+                centralized=checks.centralized_root, account_id=account.id))
         if checks.recovery_email_domains is not None and account.id != report_account:
             own = Clients.from_session(session_for(None), EVENTS_REGION).account
             findings.append(check_primary_email(own, account.id, checks.recovery_email_domains))

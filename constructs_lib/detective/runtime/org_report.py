@@ -78,6 +78,7 @@ CHECK_TITLES = {
     "security-contact": "No security alternate contact",
     "operations-contact": "No operations alternate contact",
     "primary-email": "Root e-mail outside the organization",
+    "root-recovery": "Root credentials left under centralized root access",
     "cloudtrail-trail": "No logging trail for the alerts",
     "config-recorder": "No recording Config recorder",
     "alert-rules": "mfa-guardrails rules disabled or missing",

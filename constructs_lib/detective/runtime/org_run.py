@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -31,7 +31,13 @@ from typing import Any
 if __package__:  # imported as constructs_lib.detective.runtime.org_run (tests, bench)
     from . import org_report
     from .handler import summarise
-    from .org_check import Checks, check_account, list_accounts, retrying_session_factory
+    from .org_check import (
+        Checks,
+        centralized_root_access,
+        check_account,
+        list_accounts,
+        retrying_session_factory,
+    )
     from .org_report import Account, AccountResult, OrgReport
     from .prerequisites import EVENTS_REGION
     from .readiness import Finding, LockoutScope, Status, worst
@@ -40,6 +46,7 @@ else:  # pragma: no cover - in Lambda the runtime folder is the code root
     from handler import summarise  # type: ignore[import-not-found,no-redef]
     from org_check import (  # type: ignore[import-not-found,no-redef]
         Checks,
+        centralized_root_access,
         check_account,
         list_accounts,
         retrying_session_factory,
@@ -206,6 +213,12 @@ def list_handler(event: Any, _context: Any, *, organizations: Any = None,
 # ---------------------------------------------------------------------------------------------
 
 
+@cache
+def _centralized_root() -> bool | None:
+    """Centralized root access, read once per container (each root's recovery path)."""
+    return centralized_root_access(_client("iam"))
+
+
 def account_handler(event: Any, context: Any, *, sts: Any = None,
                     session_for: Any = None) -> dict[str, Any]:  # fmt: skip
     """Check the account of one map item through its reader role; the result is the output."""
@@ -213,9 +226,10 @@ def account_handler(event: Any, context: Any, *, sts: Any = None,
     # arn:aws:lambda:<region>:<security account>:function:<name>: where the run is, for the fix
     # of an account whose reader role does not trust it.
     caller = str(getattr(context, "invoked_function_arn", "::::?")).split(":")[4]
+    checks = replace(checks_from_environment(), centralized_root=_centralized_root())
     result = check_account(account, sts=sts or _client("sts"),
                            session_for=session_for or retrying_session_factory(_session()),
-                           report_account=caller, checks=checks_from_environment(),
+                           report_account=caller, checks=checks,
                            own_account_directly=False)
     return result_to_json(result)  # fmt: skip
 

@@ -476,6 +476,46 @@ def check_root_mfa(iam: IamApi) -> Finding:
     )
 
 
+def check_root_recovery_path(iam: IamApi, *, centralized: bool, account_id: str) -> Finding:
+    """How this member's root recovers, and whether centralized root access is used as meant:
+    with it on, a member root holding a password, keys or an MFA device is a credential nobody
+    needs (the management account acts through sts:AssumeRoot); with it off, only the owner
+    recovers, with the root e-mail and the contact phone."""
+    subject = "root user"
+    if not centralized:
+        return Finding(
+            check="root-recovery", subject=subject, status=Status.COMPLIANT,
+            fix="recovery path: the owner only, with the root e-mail and then the contact phone "
+            "(alternative factors); centralized root access is off in this organization",
+            headline="owner recovers root",
+        )  # fmt: skip
+    try:
+        summary = iam.get_account_summary().get("SummaryMap", {})
+    except Exception as error:
+        code = error_code(error)
+        if code is None:
+            raise
+        return unreadable("root-recovery", subject, "iam:GetAccountSummary", code)
+    held = [name for key, name in (("AccountPasswordPresent", "a password"),
+                                   ("AccountAccessKeysPresent", "access keys"),
+                                   ("AccountMFAEnabled", "an MFA device"))
+            if summary.get(key, 1) != 0]  # fmt: skip
+    if held:
+        return Finding(
+            check="root-recovery", subject=subject, status=Status.NON_COMPLIANT,
+            fix=f"centralized root access is on, yet root still holds {', '.join(held)}: delete "
+            f"them from the management account (mfa-guardrails recover root --account-id "
+            f"{account_id} --delete-credentials); recovery is then sts:AssumeRoot's",
+            headline="delete root credentials",
+        )  # fmt: skip
+    return Finding(
+        check="root-recovery", subject=subject, status=Status.COMPLIANT,
+        fix="recovery path: centralized (sts:AssumeRoot from the management account); root holds "
+        "no credentials",
+        headline="centralized root recovery",
+    )  # fmt: skip
+
+
 def check_root_hardware_mfa(iam: IamApi) -> Finding:
     """Root's MFA is not a virtual device (Security Hub IAM.6, the managed rule
     ROOT_ACCOUNT_HARDWARE_MFA_ENABLED): a virtual root device is listed among the account's
