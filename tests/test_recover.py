@@ -464,3 +464,18 @@ def test_a_recoverys_calls_carry_its_id_for_the_alerts(aws: Any) -> None:
 
     client = recover.recovery_client(Made(), record)
     assert client.meta.config.user_agent_extra == "mfa-guardrails-recovery/user-1-bob-x"
+
+
+def test_assume_root_refused_cannot_run_and_changes_nothing(tmp_path: Path) -> None:
+    """No centralized root access for this caller (the management account's role missing the
+    permission, or a delegated administrator not registered): a clear message, exit 2."""
+    session = _root_session(["RootCredentialsManagement"])
+    session.stub("sts").add_client_error("assume_root", "AccessDenied",
+                                         "not authorized to perform: sts:AssumeRoot")
+    out = io.StringIO()
+    code = recover.main(["root", "--account-id", MEMBER_ACCOUNT, "--delete-credentials",
+                         "--apply", "--config", str(ORG_CONFIG), "--records", str(tmp_path)],
+                        session=session, out=out)  # fmt: skip
+    assert code == 2, out.getvalue()
+    assert "AccessDenied" in out.getvalue()
+    assert not list(tmp_path.glob("*.json"))
