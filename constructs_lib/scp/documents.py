@@ -170,6 +170,15 @@ IDENTITY_CENTER_MFA_CHANGES = (
     "sso-directory:ImportExternalIdPCertificate",
     # A user's e-mail is where the password reset goes.
     "sso-directory:UpdateUser", "identitystore:UpdateUser",
+    "sso-directory:DisableExternalIdPConfigurationForDirectory",
+    # Who becomes an admin of the configuration: assignments, permission sets, group members,
+    # users, the identity source and trusted token issuers.
+    "sso:CreateAccountAssignment", "sso:ProvisionPermissionSet", "sso:UpdatePermissionSet",
+    "sso:PutInlinePolicyToPermissionSet", "sso:AttachManagedPolicyToPermissionSet",
+    "sso:AttachCustomerManagedPolicyReferenceToPermissionSet",
+    "sso:PutPermissionsBoundaryToPermissionSet", "identitystore:CreateGroupMembership",
+    "identitystore:CreateUser", "sso:AssociateDirectory", "sso:DisassociateDirectory",
+    "sso:CreateTrustedTokenIssuer", "sso:UpdateTrustedTokenIssuer",
 )  # fmt: skip
 # Registering a device on someone else's Identity Center user: nobody, as in IAM.
 IDENTITY_CENTER_DEVICE_REGISTRATION = (
@@ -247,7 +256,8 @@ CANARY_ROLE_ARN = f"arn:aws:iam::*:role/{CANARY_ROLE_NAME}"
 # would clear today's findings); the notifier is what a replay of dead letters invokes.
 NON_REPLAY_FUNCTIONS = tuple(
     f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}{name}"
-    for name in ("heartbeat-monitor", "recovery-readiness", "rule-tagger-*", "org-readiness-*")
+    # "*" after each name: a version or alias is invoked as <function ARN>:<qualifier>.
+    for name in ("heartbeat-monitor*", "recovery-readiness*", "rule-tagger-*", "org-readiness-*")
 )
 NOTIFIER_FUNCTION = f"arn:aws:lambda:*:*:function:{PRODUCT_PREFIX}notifier"
 # An event source mapping makes a function read a queue of someone's choosing: the notifier

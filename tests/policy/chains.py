@@ -607,6 +607,12 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                   Request("lambda:InvokeFunction", f"arn:aws:lambda:{head}:function:"
                           "mfa-guardrails-org-readiness-report", account=sec),
                   "findings cleared until the next run"),
+        _one_step("invoke-a-function-of-ours-by-its-version", "The same admin invokes the "
+                  "heartbeat monitor by a version ($LATEST): a qualified call is authorized on "
+                  "the function's ARN with its qualifier.", sec_sso_admin,
+                  Request("lambda:InvokeFunction", f"arn:aws:lambda:{head}:function:"
+                          "mfa-guardrails-heartbeat-monitor:$LATEST", account=sec),
+                  "a silence report of one's own"),
         _one_step("feed-the-notifier-a-queue", "Point the notifier at a queue of one's own: "
                   "it publishes the queue's messages as alerts.", sec_engineer,
                   Request("lambda:CreateEventSourceMapping", context={
@@ -623,6 +629,11 @@ def plane_attack_chains(security_account: str = SEC) -> list[Chain]:
                                        "arn:aws:identitystore::222222222222:identitystore/"
                                        "d-1234567890", account=sec), "the reset mail goes out"),
         ), stopped_at=0),
+        _one_step("assign-oneself-the-exempt-permission-set", "A permission set of no exemption, "
+                  "in Identity Center's delegated administrator, assigns itself "
+                  "AdministratorAccess: exempt from then on.", sec_engineer,
+                  Request("sso:CreateAccountAssignment", f"arn:aws:sso:::account/{MEMBER}",
+                          account=sec), "an exempt admin"),
         _one_step("register-a-device-on-another-identity-center-user", "Even an admin registers "
                   "a device of its own on someone else's Identity Center user.", sec_sso_admin,
                   Request("sso-directory:StartVirtualMfaDeviceRegistration", account=sec),
@@ -699,6 +710,9 @@ def plane_runbook_chains(security_account: str = SEC) -> list[Chain]:
                                         "d-1234567890", account=sec), "a user's e-mail fixed"),
             Step(sec_sso_admin, Request("sso:UpdateSSOConfiguration", account=sec),
                  "MFA settings restored"),
+            Step(sec_sso_admin, Request("sso:CreateAccountAssignment",
+                                        f"arn:aws:sso:::account/{MEMBER}", account=sec),
+                 "a new colleague assigned"),
         ), None),
         Chain("teams-keep-their-own-config-rules", "A member team creates, updates, tags and "
               "deletes its own Config rules (only ours carry the protection tag).", (
