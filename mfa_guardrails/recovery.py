@@ -119,22 +119,21 @@ class RecordStore:
         path.write_text(record.to_json() + "\n")
         return path
 
+    def _records(self, kind: str, account: str, subject: str) -> list[Record]:
+        """This subject's recoveries, oldest first (their ids end with the time)."""
+        if not self.directory.is_dir():
+            return []
+        found = [Record.from_json(p.read_text()) for p in sorted(self.directory.glob("*.json"))]
+        return [r for r in found if (r.kind, r.account, r.subject) == (kind, account, subject)]
+
     def open_record(self, kind: str, account: str, subject: str) -> Record | None:
         """The latest recovery of this subject that did not finish, if any."""
-        if not self.directory.is_dir():
-            return None
-        found = [Record.from_json(p.read_text()) for p in sorted(self.directory.glob("*.json"))]
-        matching = [r for r in found
-                    if (r.kind, r.account, r.subject) == (kind, account, subject)]  # fmt: skip
-        unfinished = [r for r in matching if r.open]
+        unfinished = [r for r in self._records(kind, account, subject) if r.open]
         return unfinished[-1] if unfinished else None
 
     def latest(self, kind: str, account: str, subject: str) -> Record | None:
-        if not self.directory.is_dir():
-            return None
-        found = [Record.from_json(p.read_text()) for p in sorted(self.directory.glob("*.json"))]
-        matching = [r for r in found if (r.kind, r.account, r.subject) == (kind, account, subject)]
-        return matching[-1] if matching else None
+        records = self._records(kind, account, subject)
+        return records[-1] if records else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -41,19 +40,14 @@ from constructs_lib.detective.runtime.readiness import (
     evaluate_account,
     worst,
 )
+from mfa_guardrails.cli.arguments import account_id
 from mfa_guardrails.config import ConfigError, effective_context, load_config
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
 EXIT_CANNOT_RUN = 2
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _COLUMNS = ("status", "check", "subject", "fix")
 
-
-def _account_id(value: str) -> str:
-    if not _ACCOUNT_ID.match(value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a 12-digit AWS account id")
-    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -78,7 +72,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--account-id",
-        type=_account_id,
+        type=account_id,
         help="a member account to check from the management/delegated-admin account "
         "(contact checks only)",
     )

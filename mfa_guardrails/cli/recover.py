@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -30,6 +29,7 @@ from typing import Any, TextIO
 
 from constructs_lib.alerting.runtime.catalog import RECOVERY_USER_AGENT
 from constructs_lib.alerting.runtime.phone import phone_problem
+from mfa_guardrails.cli.arguments import account_id
 from mfa_guardrails.config import ConfigError, GuardrailsConfig, effective_context, load_config
 from mfa_guardrails.recovery import (
     AUDIT_ROOT,
@@ -57,17 +57,11 @@ from mfa_guardrails.recovery import (
 
 EXIT_DONE, EXIT_REFUSED, EXIT_CANNOT_RUN = 0, 1, 2
 ROOT_CREDENTIALS_FEATURE = "RootCredentialsManagement"
-_ACCOUNT = re.compile(r"^\d{12}$")
 # The alerts a recovery's own calls raise (the alert catalog's ids): the team expects them.
 USER_ALERTS = {"iam:DeactivateMFADevice": "mfa-removed",
                "iam:UpdateLoginProfile": "force-mfa (login profile changed)"}  # fmt: skip
 ROOT_ALERTS = ("root-session-assumed", "root-mfa-removed", "root-credentials-created")
 
-
-def _account_id(value: str) -> str:
-    if not _ACCOUNT.match(value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a 12-digit AWS account id")
-    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -84,7 +78,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="the regional endpoint to call (AssumeRoot refuses the global one)")
     common.add_argument("--json", action="store_true", help="print the record as JSON")
     user = cases.add_parser("user", parents=[common], help="an IAM user's lost or stolen device")
-    user.add_argument("--account-id", type=_account_id, required=True)
+    user.add_argument("--account-id", type=account_id, required=True)
     user.add_argument("--user", required=True)
     user.add_argument("--device", action="append", default=[],
                       help="serial number (a virtual device's ARN) of a lost device; repeatable")
@@ -93,10 +87,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     user.add_argument("--apply", action="store_true", help="act (default: dry run)")
     verify = cases.add_parser("verify", parents=[common],
                               help="the user holds two devices again: close the record")
-    verify.add_argument("--account-id", type=_account_id, required=True)
+    verify.add_argument("--account-id", type=account_id, required=True)
     verify.add_argument("--user", required=True)
     root = cases.add_parser("root", parents=[common], help="a root user's lost device")
-    root.add_argument("--account-id", type=_account_id, required=True)
+    root.add_argument("--account-id", type=account_id, required=True)
     choice = root.add_mutually_exclusive_group()
     choice.add_argument("--delete-credentials", action="store_true",
                         help="delete password, keys, certificates and devices (recommended)")

@@ -429,17 +429,25 @@ def check_primary_email(
                    headline="recovery e-mail ok")  # fmt: skip
 
 
-def check_root_mfa(iam: IamApi) -> Finding:
-    """Root has MFA (AccountMFAEnabled), or has neither password nor access keys (centralized
-    root access removed them: root cannot sign in, so there is nothing to protect)."""
-    subject = "root user"
+def _account_summary(iam: IamApi, check: str, subject: str) -> dict[str, Any] | Finding:
+    """iam:GetAccountSummary's map, or the finding that says it could not be read."""
     try:
-        summary = iam.get_account_summary().get("SummaryMap", {})
+        summary: dict[str, Any] = iam.get_account_summary().get("SummaryMap", {})
     except Exception as error:
         code = error_code(error)
         if code is None:
             raise
-        return unreadable("root-mfa", subject, "iam:GetAccountSummary", code)
+        return unreadable(check, subject, "iam:GetAccountSummary", code)
+    return summary
+
+
+def check_root_mfa(iam: IamApi) -> Finding:
+    """Root has MFA (AccountMFAEnabled), or has neither password nor access keys (centralized
+    root access removed them: root cannot sign in, so there is nothing to protect)."""
+    subject = "root user"
+    summary = _account_summary(iam, "root-mfa", subject)
+    if isinstance(summary, Finding):
+        return summary
     if summary.get("AccountMFAEnabled") == 1:
         return Finding(
             check="root-mfa",
@@ -489,13 +497,9 @@ def check_root_recovery_path(iam: IamApi, *, centralized: bool, account_id: str)
             "(alternative factors); centralized root access is off in this organization",
             headline="owner recovers root",
         )  # fmt: skip
-    try:
-        summary = iam.get_account_summary().get("SummaryMap", {})
-    except Exception as error:
-        code = error_code(error)
-        if code is None:
-            raise
-        return unreadable("root-recovery", subject, "iam:GetAccountSummary", code)
+    summary = _account_summary(iam, "root-recovery", subject)
+    if isinstance(summary, Finding):
+        return summary
     held = [name for key, name in (("AccountPasswordPresent", "a password"),
                                    ("AccountAccessKeysPresent", "access keys"),
                                    ("AccountMFAEnabled", "an MFA device"))
