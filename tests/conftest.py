@@ -22,10 +22,13 @@ os.environ.setdefault("JSII_DEPRECATED", "fail")
 from mfa_guardrails.checks import stacks_in  # noqa: E402
 from mfa_guardrails.config import CONFIG_FILE_VARIABLE  # noqa: E402
 from tests.background import Job, Lint, lint_job  # noqa: E402
+from tests.botocore_models import share_parsed_models  # noqa: E402
 from tests.policy.engine import Engine  # noqa: E402
 from tests.policy.policies import PolicySet  # noqa: E402
 from tests.policy.proofs import Proofs  # noqa: E402
 from tests.synth import ORGANIZATION_EXAMPLE, SUMMARY, Synthesized  # noqa: E402
+
+share_parsed_models()
 
 ENFORCE = {
     "mfa-guardrails:enforcement": "enforce",

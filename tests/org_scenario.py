@@ -46,11 +46,7 @@ def main(outdir: Path) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     config = outdir / "organization.json"
     config.write_text(json.dumps(simulated_org.CONFIG))
-    # botocore's backoff between retries of the simulated throttling is real seconds, nothing to
-    # wait for here (the retries themselves still happen).
-    from unittest import mock
-
-    with mock_aws(), mock.patch("botocore.endpoint.time.sleep"):
+    with mock_aws(), simulated_org.no_real_waits():
         started = time.perf_counter()
         org = simulated_org.build(ACCOUNTS)
         built = time.perf_counter() - started

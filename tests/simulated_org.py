@@ -19,7 +19,8 @@ session factory so that clients come from moto with the doubles and hooks in pla
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -278,6 +279,19 @@ def _persona(org: SimulatedOrg, account: str, persona: str) -> None:
         org.refused[account] = "Role mfa-guardrails-readiness-reader does not exist"
     elif persona == "throttled":
         org.throttles[account] = 2
+
+
+@contextmanager
+def no_real_waits() -> Iterator[None]:
+    """botocore's waits after the simulated throttling cost real seconds and prove nothing here:
+    the backoff sleep between retries, and the adaptive rate limiter's wait for a token once it has
+    slowed the client down (its token bucket waits on a condition, not on ``time.sleep``). The
+    retries themselves, and the limiter's rate, still happen."""
+    from unittest import mock
+
+    with mock.patch("botocore.endpoint.time.sleep"), \
+            mock.patch("botocore.retries.bucket.TokenBucket._sleep_amount", return_value=0):
+        yield
 
 
 def build(accounts: int = 57) -> SimulatedOrg:

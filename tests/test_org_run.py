@@ -57,10 +57,7 @@ def org() -> Iterator[dict[str, Any]]:
     import boto3
     from moto import mock_aws
 
-    # botocore's backoff between retries of the simulated throttling: real seconds, nothing to
-    # wait for here (the retries themselves still happen, and are counted).
-    with mock_aws(), pytest.MonkeyPatch.context() as patch:
-        patch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    with mock_aws(), simulated_org.no_real_waits():
         simulated = simulated_org.build(len(simulated_org.PERSONAS))
         base = boto3.Session(region_name="us-east-1")
         session_for = simulated.session_for(org_check.retrying_session_factory(base))
