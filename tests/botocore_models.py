@@ -42,4 +42,4 @@ def share_parsed_models() -> None:
 
     load_file.shared = True  # type: ignore[attr-defined]
     JSONFileLoader.load_file = load_file  # type: ignore[method-assign,assignment]
-    Loader.list_available_services = list_available_services  # type: ignore[method-assign]
+    Loader.list_available_services = list_available_services  # type: ignore[method-assign,assignment]
