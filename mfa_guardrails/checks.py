@@ -77,10 +77,17 @@ class Synth:
     output: tuple[str, ...]
 
 
+# The pinned CDK CLI that `make setup` installs (package-lock.json), run directly: through
+# `npx --no-install` the same CLI costs another 0.35 s of CPU a synth to resolve.
+CDK_CLI = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
+
+
 def synthesize(outdir: Path, config_file: Path | None) -> Synth:
     """Run ``cdk synth`` through the pinned CLI, as ``make deploy`` would. Prints nothing (several
     run at once): on success only what the app said (its warnings) is kept, on failure all."""
-    command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
+    if not CDK_CLI.exists():
+        return Synth(2, (f"the pinned CDK CLI is not installed ({CDK_CLI}): run `make setup`",))
+    command = [str(CDK_CLI), "synth", "--quiet", "--output", str(outdir)]
     env = dict(os.environ)
     env.pop(CONFIG_FILE_VARIABLE, None)
     if config_file is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from mfa_guardrails import checks
 from tests.background import Job, Lint
 from tests.synth import Synthesized
@@ -80,3 +82,15 @@ def test_main_job_end_to_end(main_job: Job) -> None:
     # Node.js), no unconfigured feature flags, no deprecation warnings.
     for noise in ("end-of-life", "feature flags are not configured", "deprecated", "Bundling"):
         assert noise not in out + err, noise
+
+
+def test_a_missing_cdk_cli_says_to_run_make_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main job runs the pinned CLI from node_modules; without it, it says how to get it."""
+    monkeypatch.setattr(checks, "CDK_CLI", tmp_path / "node_modules" / ".bin" / "cdk")
+    synth = checks.synthesize(tmp_path / "cdk.out", None)
+    assert synth.code == 2
+    assert "run `make setup`" in synth.output[0]
+    outcome = checks.check_configuration(tmp_path / "cdk.out", None, synth)
+    assert outcome.tool_error == "synth failed (exit 2) before writing a cloud assembly"
