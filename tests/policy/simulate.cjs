@@ -54,6 +54,50 @@ memoize(internal('@cloud-copilot/iam-simulate', 'condition/arn/arn.js'), 'arnMat
 // The resource types an action's ARN can be (a scan of the service's ARN patterns).
 memoize(internal('@cloud-copilot/iam-simulate', 'simulation_engine/resourceTypes.js'),
   'getResourceTypesForAction', (service, action, resource) => [service, action, resource]);
+// What the simulator rebuilds from a statement on every request (its Action, Resource and
+// Condition objects, and whether the request's action matches it) depends on the statement's
+// JSON object and the action alone: kept per object, for as long as its batch holds it.
+const perStatement = new WeakMap();
+function statementMemo(statementObject) {
+  let memo = perStatement.get(statementObject);
+  if (memo === undefined) perStatement.set(statementObject, (memo = new Map()));
+  return memo;
+}
+function remembered(statementObject, keys, compute) {
+  let level = statementMemo(statementObject);
+  for (let i = 0; i < keys.length - 1; i += 1) {
+    let next = level.get(keys[i]);
+    if (next === undefined) level.set(keys[i], (next = new Map()));
+    level = next;
+  }
+  const last = keys[keys.length - 1];
+  if (!level.has(last)) level.set(last, freeze(compute()));
+  return level.get(last);
+}
+const { StatementImpl } = internal('@cloud-copilot/iam-policy', 'statements/statement.js');
+for (const element of ['actions', 'notActions', 'resources', 'notResources', 'conditions']) {
+  const build = StatementImpl.prototype[element];
+  StatementImpl.prototype[element] = function elements() {
+    return remembered(this.statementObject, [`$${element}`], () => build.call(this));
+  };
+}
+const actionModule = internal('@cloud-copilot/iam-simulate', 'action/action.js');
+const matchActions = actionModule.requestMatchesStatementActions;
+actionModule.requestMatchesStatementActions = (request, statement) => remembered(
+  statement.statementObject, [request.action.value()], () => matchActions(request, statement));
+// Whether the request's resource matches the statement's Resource / NotResource reads the
+// request's resource, whether its action is wildcard-only and, through a policy variable only,
+// its context.
+const resourceModule = internal('@cloud-copilot/iam-simulate', 'resource/resource.js');
+const matchResources = resourceModule.requestMatchesStatementResources;
+resourceModule.requestMatchesStatementResources = (request, statement, policyType) => {
+  const object = statement.statementObject;
+  if (variable(JSON.stringify([object.Resource, object.NotResource]))) {
+    return matchResources(request, statement, policyType);
+  }
+  return remembered(object, ['$resourceMatch', policyType, request.resource?.value(),
+    request.wildcardOnlyAction], () => matchResources(request, statement, policyType));
+};
 const { runSimulation } = require('@cloud-copilot/iam-simulate');
 const {
   createValidatedPolicy,
