@@ -113,8 +113,12 @@ class _LintProcess:
                 self._pending.popleft().set_result(self._ended)
 
     def close(self) -> None:
+        """At the session's end: whatever it answered has been read, and nothing more is asked,
+        so the process is stopped rather than waited for through its interpreter's teardown
+        (half a second of cfn-lint's heap, on the session's critical path)."""
         if self._process.stdin and not self._process.stdin.closed:
             self._process.stdin.close()
+        self._process.kill()
         self._process.wait(timeout=60)
 
 
