@@ -7,18 +7,19 @@ import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mfa_guardrails.config import EMBEDDED_DEFAULT, GuardrailsConfig, load_config
 from mfa_guardrails.node_runtime import use_supported_node
 
 use_supported_node()  # before aws_cdk is imported (the sweep imports this module first)
 
-from aws_cdk import App, Validations  # noqa: E402
-from aws_cdk.assertions import Template  # noqa: E402
-from cdk_nag import AwsSolutionsChecks  # noqa: E402
+if TYPE_CHECKING:
+    from aws_cdk.assertions import Template
 
-from mfa_guardrails.config import EMBEDDED_DEFAULT, GuardrailsConfig, load_config  # noqa: E402
-from stacks import add_topology  # noqa: E402
+# aws_cdk, cdk_nag and the stacks are imported where a synth or a Template needs them, not with
+# this module: the test session imports it first thing (tests/conftest.py), and a second of
+# CDK start-up there would hold back the background work it starts.
 
 ROOT = Path(__file__).resolve().parent.parent
 # The organization example `make synth` checks beside the default (context overrides).
@@ -66,6 +67,11 @@ class Synthesized:
                 for stack in self.stacks
             }  # fmt: skip
             return
+        from aws_cdk import App, Validations
+        from cdk_nag import AwsSolutionsChecks
+
+        from stacks import add_topology
+
         app = App(context=context, outdir=str(outdir), builtin_cloud_formation_validation=False)
         stacks = add_topology(app, self.config)
         Validations.of(app).add_plugins(AwsSolutionsChecks(app))
@@ -85,6 +91,8 @@ class Synthesized:
         return cls(overrides, outdir, synth=False)
 
     def template(self, stack_name: str) -> Template:
+        from aws_cdk.assertions import Template
+
         return Template.from_json(self.templates[stack_name])
 
 
