@@ -151,7 +151,6 @@ GC_YOUNGEST_THRESHOLD = 20_000
 # Every fixture whose work runs in the background: a whole-suite run needs them all.
 _BACKGROUND = {*_SYNTHESIZED, "engine", "proofs", "bad_template_lint", "bad_config_app",
                "org_scenario", "main_job"}  # fmt: skip
-_STARTED = pytest.StashKey[set[str]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -174,10 +173,6 @@ def _start_background(config: pytest.Config, names: set[str]) -> None:
     process synthesizes every configuration needed (in ``_SYNTHESIZED`` order), the engine and
     the policy proofs, the lints, the app run with a bad configuration, the organization
     scenario and the main job end to end (its own synth through the CLI, cdk-nag, cfn-lint)."""
-    started = config.stash.setdefault(_STARTED, set())
-    if names <= started:
-        return
-    started |= names
     needed = [f for f in _SYNTHESIZED if f in names]
     if needed and SYNTHESIZER not in config.stash:
         outdirs = {f: Path(tempfile.mkdtemp(prefix="cdk.out-")) for f in needed}
@@ -212,8 +207,8 @@ def _start_background(config: pytest.Config, names: set[str]) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start the background work the collected tests need (unless the whole suite's already
-    runs), and order the tests around it: the tests that need no synth run first, meanwhile;
+    """Start the background work the collected tests need (a whole-suite run started it at
+    configure), and order the tests around it: the tests that need no synth run first, meanwhile;
     then each configuration's tests, in the order they are synthesized; last, the tests that wait
     for another background job, so that it overlaps the whole suite instead of being waited for
     on the critical path."""
@@ -284,7 +279,9 @@ PROOFS = pytest.StashKey[Proofs]()
 def _start_engine_and_proofs(config: pytest.Config, names: set[str]) -> None:
     """The engine starts with the background work when a test needs it, and the policy proofs'
     evaluations with it (a thread that waits for the organization example): they overlap the
-    tests that run first instead of being waited for."""
+    tests that run first instead of being waited for. One engine process: its memo fills once
+    (two processes filled one each, 2 s more CPU), and the session's other work keeps the second
+    core busy anyway."""
     config.stash[ENGINE] = engine = Engine(processes=1)
     if "proofs" in names:
         planned: _Planned | None = config.stash.get(SYNTHESIZER, None)
