@@ -71,19 +71,22 @@ class MotoSessions(Boto3Sessions):
         organization: Organization,
         untrusting: str | None = None,
         controls: dict[str, tuple[str, list[dict[str, Any]]]] | None = None,
+        tower_error: str | None = None,
     ) -> None:
         super().__init__(SESSION)
         self.organization = organization
         self.untrusting = untrusting
-        # Control Tower (which moto lacks) through a stub: enabled control ARN -> parameters.
+        # Control Tower (which moto lacks) through a stub: enabled control ARN -> parameters, or
+        # the error its ListEnabledControls answers.
         self.controls = controls or {}
+        self.tower_error = tower_error
 
     def client(self, service: str, region: str, account: str | None = None) -> Any:
         if account is not None and account == self.untrusting:
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not trusted"}},
                               "AssumeRole")  # fmt: skip
         if service == "controltower":
-            return _control_tower(region, self.controls)
+            return _control_tower(region, self.controls, self.tower_error)
         if service != "chatbot":
             return super().client(service, region, account)
         chatbot = SESSION.client("chatbot", region_name=region)
@@ -105,12 +108,18 @@ def _enabled(n: int) -> str:
     return f"arn:aws:controltower:eu-west-1:111122223333:enabledcontrol/{n:012d}"
 
 
-def _control_tower(region: str, controls: dict[str, tuple[str, list[dict[str, Any]]]]) -> Any:
+def _control_tower(
+    region: str, controls: dict[str, tuple[str, list[dict[str, Any]]]], error: str | None = None
+) -> Any:
     """A stubbed Control Tower: the enabled controls (enabled-control ARN -> control identifier
     and parameters) in one page, then GetEnabledControl of each restrict-root control, in
-    order; the stub fails on any other call."""
+    order, or ``error`` at ListEnabledControls; the stub fails on any other call."""
     client = SESSION.client("controltower", region_name=region)
     stub = Stubber(client)
+    if error is not None:
+        stub.add_client_error("list_enabled_controls", error)
+        stub.activate()
+        return client
     summaries = [
         {"arn": arn, "controlIdentifier": control,
          "targetIdentifier": f"arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-{n:08d}"}
@@ -379,29 +388,11 @@ def test_no_landing_zone_and_no_root_control_are_said_so(organization: Organizat
     assert (tower.status, tower.subject) == ("ok", HOME)
     assert "not enabled on any OU" in tower.detail
 
-    class NoLandingZone(MotoSessions):
-        def client(self, service: str, region: str, account: str | None = None) -> Any:
-            if service != "controltower":
-                return super().client(service, region, account)
-            client = SESSION.client("controltower", region_name=region)
-            stub = Stubber(client)
-            stub.add_client_error("list_enabled_controls", "ResourceNotFoundException")
-            stub.activate()
-            return client
-
-    checks = run_checks(organization.config(), NoLandingZone(organization))
+    no_landing_zone = MotoSessions(organization, tower_error="ResourceNotFoundException")
+    checks = run_checks(organization.config(), no_landing_zone)
     (tower,) = [c for c in checks if c.check == "control-tower"]
     assert (tower.status, tower.detail) == ("info", "no Control Tower landing zone here")
 
-    class Denied(MotoSessions):
-        def client(self, service: str, region: str, account: str | None = None) -> Any:
-            if service != "controltower":
-                return super().client(service, region, account)
-            client = SESSION.client("controltower", region_name=region)
-            stub = Stubber(client)
-            stub.add_client_error("list_enabled_controls", "AccessDeniedException")
-            stub.activate()
-            return client
-
-    denied = failed(run_checks(organization.config(), Denied(organization)))
+    denied_sessions = MotoSessions(organization, tower_error="AccessDeniedException")
+    denied = failed(run_checks(organization.config(), denied_sessions))
     assert "AccessDeniedException" in denied["control-tower"].detail
