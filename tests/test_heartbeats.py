@@ -20,9 +20,10 @@ from moto import mock_aws
 
 from constructs_lib.alerting.runtime import handler as notifier
 from constructs_lib.heartbeats.runtime import monitor
+from tests import heartbeat_table
+from tests.heartbeat_table import TABLE
 
 REGION = "us-east-1"
-TABLE = "mfa-guardrails-heartbeats"
 SAMPLE = json.loads((Path(__file__).parent / "samples" / "heartbeat.json").read_text())
 SILENCE = timedelta(hours=2, minutes=15)
 
@@ -40,11 +41,7 @@ def moto_account() -> Iterator[dict[str, Any]]:
         for cached in (notifier.sns_client, notifier.dynamodb_client, monitor.client):
             cached.cache_clear()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "account", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "account", "AttributeType": "S"}],
-        )  # fmt: skip
+        heartbeat_table.create(dynamodb)
         sns = boto3.client("sns", region_name=REGION)
         topic = sns.create_topic(Name="operations")["TopicArn"]
         sqs = boto3.client("sqs", region_name=REGION)
@@ -67,8 +64,7 @@ def moto_account() -> Iterator[dict[str, Any]]:
 def aws(moto_account: dict[str, Any]) -> dict[str, Any]:
     """The module's account with an empty table and mailbox."""
     dynamodb = moto_account["dynamodb"]
-    for item in dynamodb.scan(TableName=TABLE)["Items"]:
-        dynamodb.delete_item(TableName=TABLE, Key={"account": item["account"]})
+    heartbeat_table.empty(dynamodb)
     _messages(moto_account)  # drained (PurgeQueue allows one call a minute)
     return moto_account
 

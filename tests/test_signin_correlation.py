@@ -20,9 +20,10 @@ from moto import mock_aws
 from constructs_lib.alerting.runtime import catalog, correlation
 from constructs_lib.alerting.runtime import handler as notifier
 from constructs_lib.heartbeats.runtime import monitor
+from tests import heartbeat_table
+from tests.heartbeat_table import TABLE
 
 REGION = "us-east-1"
-TABLE = "mfa-guardrails-heartbeats"
 SAMPLES = Path(__file__).resolve().parent / "samples"
 NO_MFA = json.loads((SAMPLES / "identity-center-signin-no-mfa.json").read_text())
 FAILED = json.loads((SAMPLES / "identity-center-mfa-failures.json").read_text())
@@ -39,11 +40,7 @@ def moto_account() -> Iterator[dict[str, Any]]:
         for cached in (notifier.sns_client, notifier.dynamodb_client):
             cached.cache_clear()
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "account", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "account", "AttributeType": "S"}],
-        )  # fmt: skip
+        heartbeat_table.create(dynamodb)
         topic = boto3.client("sns", region_name=REGION).create_topic(Name="alerts")["TopicArn"]
         patch.setenv("HEARTBEAT_TABLE", TABLE)
         patch.setenv("TOPIC_ARN", topic)
@@ -56,8 +53,7 @@ def moto_account() -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def aws(moto_account: dict[str, Any]) -> dict[str, Any]:
     dynamodb = moto_account["dynamodb"]
-    for item in dynamodb.scan(TableName=TABLE)["Items"]:
-        dynamodb.delete_item(TableName=TABLE, Key={"account": item["account"]})
+    heartbeat_table.empty(dynamodb)
     return moto_account
 
 
