@@ -43,7 +43,8 @@ from constructs_lib.detective.runtime.org_check import (
 from constructs_lib.detective.runtime.org_report import Account, AccountResult, OrgReport
 from constructs_lib.detective.runtime.prerequisites import EVENTS_REGION
 from constructs_lib.detective.runtime.readiness import MFA_REQUIRED_GROUP, LockoutScope, error_code
-from mfa_guardrails.config import ConfigError, GuardrailsConfig, effective_context, load_config
+from mfa_guardrails.cli.arguments import configuration
+from mfa_guardrails.config import GuardrailsConfig
 
 # The account check and the report's data model are runtime code the scheduled run in AWS
 # packages too (constructs_lib/detective/runtime/org_check.py, org_report.py); they are
@@ -236,10 +237,8 @@ def main(
 
     from constructs_lib.detective.runtime.org_report import terminal_summary
 
-    try:
-        config = load_config(effective_context({}, args.config))
-    except ConfigError as error:
-        print(error, file=err)
+    config = configuration(args.config, err)
+    if config is None:
         return EXIT_CANNOT_RUN
     if args.in_aws:
         return _in_aws(session, config.home_region, out, err)

@@ -28,12 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from constructs_lib.naming import CDK_DEFAULT_QUALIFIER, PRODUCT_PREFIX
+from mfa_guardrails.cli.arguments import configuration
 from mfa_guardrails.config import (
-    ConfigError,
     GuardrailsConfig,
     Topology,
-    effective_context,
-    load_config,
 )
 
 EXIT_READY = 0
@@ -501,10 +499,8 @@ def main(
     parser.add_argument("--config", type=Path, help="the configuration file (make CONFIG=…)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
     args = parser.parse_args(argv)
-    try:
-        config = load_config(effective_context({}, args.config))
-    except ConfigError as error:
-        print(error, file=out)
+    config = configuration(args.config, out)
+    if config is None:
         return EXIT_CANNOT_RUN
     try:
         sessions = sessions_factory()

@@ -40,8 +40,7 @@ from constructs_lib.detective.runtime.readiness import (
     evaluate_account,
     worst,
 )
-from mfa_guardrails.cli.arguments import account_id
-from mfa_guardrails.config import ConfigError, effective_context, load_config
+from mfa_guardrails.cli.arguments import account_id, configuration
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
@@ -116,10 +115,8 @@ def main(
     args = parse_args(argv)
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    try:
-        config = load_config(effective_context({}, args.config))
-    except ConfigError as error:
-        print(error, file=err)
+    config = configuration(args.config, err)
+    if config is None:
         return EXIT_CANNOT_RUN
     lockout = LockoutScope(group_names=(MFA_REQUIRED_GROUP, *config.attach_to_group_names),
                            role_names=config.attach_to_role_names)  # fmt: skip
